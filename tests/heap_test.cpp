@@ -1,0 +1,421 @@
+// Heap behaviour beyond the seed: exact slots, edge cases, big-block paging,
+// realloc, out-of-memory and statistics.
+#include "test_heap.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <set>
+#include <tuple>
+#include <vector>
+
+namespace wasmheap::test {
+namespace {
+
+using Classes = PowerOfTwoClasses;
+
+TEST(Heap, SixteenByteRequestHasSixteenByteSlot) {
+  auto heap = make_heap();
+  void* p = heap->alloc(16, 1);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(heap->usable_size(p), 16u);
+  void* q = heap->alloc(16, 16);
+  EXPECT_EQ(static_cast<std::byte*>(q) - static_cast<std::byte*>(p), 16);
+}
+
+TEST(Heap, EverySmallRequestGetsTheSmallestPowerOfTwoSlot) {
+  auto heap = make_heap();
+  for (std::size_t len = 0; len <= Classes::max_slot; len += (len < 300 ? 1 : 97)) {
+    void* p = heap->alloc(len, 1);
+    ASSERT_NE(p, nullptr);
+    std::size_t want = std::max<std::size_t>(8, std::bit_ceil(len));
+    EXPECT_EQ(heap->usable_size(p), want) << "len " << len;
+    heap->free(p, len, 1);
+  }
+}
+
+TEST(Heap, ZeroLengthGivesDistinctFreeableBlocks) {
+  auto heap = make_heap();
+  void* a = heap->alloc(0, 1);
+  void* b = heap->alloc(0, 1);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_NE(a, b);
+  heap->free(a, 0, 1);
+  heap->free(b);
+  EXPECT_EQ(heap->stats().blocks_live, 0u);
+}
+
+TEST(Heap, NonPowerOfTwoAlignmentIsRejected) {
+  auto heap = make_heap();
+  for (std::size_t align : {0, 3, 6, 12, 24, 48, 100, 65537})
+    EXPECT_EQ(heap->alloc(16, align), nullptr) << "align " << align;
+  EXPECT_EQ(heap->stats().blocks_live, 0u);
+}
+
+TEST(Heap, ImpossibleSizesReturnNull) {
+  auto heap = make_heap();
+  for (std::size_t len : {SIZE_MAX, SIZE_MAX - page_size, max_block_size + 1, std::size_t{1} << 32,
+                          (std::size_t{1} << 32) - 1})
+    EXPECT_EQ(heap->alloc(len, 1), nullptr) << "len " << len;
+  EXPECT_EQ(heap->alloc(16, std::size_t{1} << 40), nullptr);
+  EXPECT_EQ(heap->stats().pages_grown, 0u);
+}
+
+TEST(Heap, EveryClassHonoursEveryAlignmentUpToItsSlot) {
+  auto heap = make_heap();
+  for (unsigned c = 0; c < Classes::count; ++c) {
+    std::size_t slot = Classes::slot_size(c);
+    for (std::size_t align = 1; align <= slot; align <<= 1) {
+      std::vector<void*> blocks;
+      for (int i = 0; i < 3; ++i) {
+        void* p = heap->alloc(slot / 2 + 1, align);
+        ASSERT_NE(p, nullptr);
+        EXPECT_TRUE(aligned_to(p, align)) << "slot " << slot << " align " << align;
+        EXPECT_EQ(heap->usable_size(p), std::max<std::size_t>(slot, 8));
+        blocks.push_back(p);
+      }
+      for (void* p : blocks) heap->free(p, slot / 2 + 1, align);
+    }
+  }
+}
+
+TEST(Heap, SlotsOfOneClassArePackedInAPage) {
+  auto heap = make_heap();
+  auto* first = static_cast<std::byte*>(heap->alloc(64, 1));
+  for (int i = 1; i < 1024; ++i) EXPECT_EQ(heap->alloc(64, 1), first + 64 * i);
+  EXPECT_EQ(heap->stats().pages_grown, 1u);
+  EXPECT_TRUE(aligned_to(first, page_size));
+}
+
+TEST(Heap, FreedSlotIsReusedFirst) {
+  auto heap = make_heap();
+  void* a = heap->alloc(100, 1);
+  void* b = heap->alloc(100, 1);
+  heap->free(a, 100, 1);
+  EXPECT_EQ(heap->alloc(120, 1), a);
+  heap->free(b);
+  EXPECT_EQ(heap->alloc(65, 1), b);
+}
+
+TEST(Heap, UnsizedFreeFindsTheClassFromThePageMap) {
+  auto heap = make_heap();
+  std::vector<void*> blocks;
+  for (std::size_t len = 1; len <= 200000; len = len * 3 + 1) blocks.push_back(heap->alloc(len, 1));
+  for (void* p : blocks) heap->free(p);
+  auto s = heap->stats();
+  EXPECT_EQ(s.blocks_live, 0u);
+  EXPECT_EQ(s.bytes_live, 0u);
+  EXPECT_EQ(s.big_blocks_live, 0u);
+}
+
+TEST(Heap, UsableSizeOfBigBlockIsItsPages) {
+  auto heap = make_heap();
+  void* p = heap->alloc(page_size + 1, 1);
+  EXPECT_EQ(heap->usable_size(p), 2 * page_size);
+  void* q = heap->alloc(Classes::max_slot + 1, 1);
+  EXPECT_EQ(heap->usable_size(q), page_size);
+}
+
+TEST(Heap, ForeignPointersAreIgnored) {
+  auto heap = make_heap();
+  void* p = heap->alloc(page_size * 3, 1);
+  int local = 0;
+  EXPECT_EQ(heap->usable_size(&local), 0u);
+  EXPECT_EQ(heap->usable_size(nullptr), 0u);
+  heap->free(&local);
+  heap->free(nullptr);
+  heap->free(nullptr, 10, 1);
+  // Inside a big block, but not its start.
+  EXPECT_EQ(heap->usable_size(static_cast<std::byte*>(p) + page_size), 0u);
+  heap->free(static_cast<std::byte*>(p) + page_size);
+  EXPECT_EQ(heap->stats().blocks_live, 1u);
+}
+
+TEST(Heap, SmallResizeSucceedsOnlyWithinTheClass) {
+  auto heap = make_heap();
+  void* p = heap->alloc(40, 1);  // 64 B slot
+  EXPECT_TRUE(heap->resize(p, 40, 1, 64));
+  EXPECT_TRUE(heap->resize(p, 64, 1, 33));
+  EXPECT_FALSE(heap->resize(p, 33, 1, 65));
+  EXPECT_FALSE(heap->resize(p, 33, 1, 32));
+  EXPECT_FALSE(heap->resize(p, 33, 1, page_size));
+  EXPECT_EQ(heap->remap(p, 33, 1, 60), p);
+  EXPECT_EQ(heap->remap(p, 60, 1, 100), nullptr);
+  heap->free(p, 60, 1);
+  EXPECT_EQ(heap->stats().blocks_live, 0u);
+}
+
+TEST(Heap, BigResizeToSmallFails) {
+  auto heap = make_heap();
+  void* p = heap->alloc(page_size * 2, 1);
+  EXPECT_FALSE(heap->resize(p, page_size * 2, 1, 100));
+  EXPECT_EQ(heap->remap(p, page_size * 2, 1, 100), nullptr);
+  EXPECT_EQ(heap->usable_size(p), page_size * 2);
+}
+
+TEST(Heap, BigShrinkGivesTailPagesBack) {
+  auto heap = make_heap();
+  void* p = heap->alloc(page_size * 8, 1);
+  ASSERT_TRUE(heap->resize(p, page_size * 8, 1, page_size * 3 - 5));
+  EXPECT_EQ(heap->usable_size(p), page_size * 3);
+  EXPECT_EQ(heap->stats().bytes_live, page_size * 3);
+  // The five freed pages serve the next request without growing.
+  std::size_t grown = heap->stats().pages_grown;
+  void* q = heap->alloc(page_size * 5, 1);
+  EXPECT_EQ(q, static_cast<std::byte*>(p) + page_size * 3);
+  EXPECT_EQ(heap->stats().pages_grown, grown);
+}
+
+TEST(Heap, BigGrowsInPlaceIntoFreeNeighbour) {
+  auto heap = make_heap();
+  void* a = heap->alloc(page_size * 2, 1);
+  void* b = heap->alloc(page_size * 4, 1);
+  void* c = heap->alloc(page_size, 1);
+  heap->free(b);
+  std::size_t grown = heap->stats().pages_grown;
+  EXPECT_TRUE(heap->resize(a, page_size * 2, 1, page_size * 5));
+  EXPECT_TRUE(heap->resize(a, page_size * 5, 1, page_size * 6));
+  EXPECT_FALSE(heap->resize(a, page_size * 6, 1, page_size * 7));  // c is in the way
+  EXPECT_EQ(heap->stats().pages_grown, grown);
+  EXPECT_EQ(heap->usable_size(a), page_size * 6);
+  heap->free(c);
+  heap->free(a);
+}
+
+TEST(Heap, BigGrowsInPlaceAtTopOfMemory) {
+  auto heap = make_heap();
+  void* p = heap->alloc(page_size, 1);
+  fill(p, page_size, 3);
+  for (std::size_t pages = 2; pages <= 64; ++pages) {
+    ASSERT_TRUE(heap->resize(p, (pages - 1) * page_size, 1, pages * page_size));
+    EXPECT_EQ(heap->stats().pages_grown, pages);
+  }
+  EXPECT_EQ(first_mismatch(p, page_size, 3), page_size);
+}
+
+TEST(Heap, BigDoesNotGrowAcrossSomeoneElsesMemory) {
+  auto heap = make_heap();
+  void* p = heap->alloc(page_size, 1);
+  ASSERT_NE(heap->memory().grow(1), nullptr);  // another user of memory.grow
+  EXPECT_FALSE(heap->resize(p, page_size, 1, page_size * 2));
+  // The heap keeps working above the foreign page, and never hands it out.
+  void* q = heap->alloc(page_size * 2, 1);
+  ASSERT_NE(q, nullptr);
+  EXPECT_GE(static_cast<std::byte*>(q), static_cast<std::byte*>(p) + 2 * page_size);
+  heap->free(p);
+  heap->free(q);
+  void* r = heap->alloc(page_size * 3, 1);
+  EXPECT_GE(static_cast<std::byte*>(r), static_cast<std::byte*>(p) + 2 * page_size);
+}
+
+TEST(Heap, OnePointOneMebibyteBlockGrowsEighteenPages) {
+  auto heap = make_heap();
+  std::size_t len = std::size_t{11} * 1024 * 1024 / 10;  // 1.1 MiB: 17.6 pages
+  void* p = heap->alloc(len, 16);
+  ASSERT_NE(p, nullptr);
+  fill(p, len, 1);
+  heap->free(p, len, 16);
+  EXPECT_LE(heap->stats().pages_grown, 18u);
+  // Allocating it again reuses the same pages.
+  EXPECT_EQ(heap->alloc(len, 16), p);
+  EXPECT_LE(heap->stats().pages_grown, 18u);
+}
+
+TEST(Heap, ReallocGrowingBy64KiBStepsTo64MiBStaysNearTheLiveSize) {
+  auto heap = make_heap();
+  void* p = heap->realloc(nullptr, page_size);
+  fill(p, page_size, 11);
+  for (std::size_t len = 2 * page_size; len <= (std::size_t{64} << 20); len += page_size) {
+    p = heap->realloc(p, len);
+    ASSERT_NE(p, nullptr);
+  }
+  EXPECT_EQ(first_mismatch(p, page_size, 11), page_size);
+  EXPECT_LE(heap->stats().pages_grown, 1030u);
+  heap->free(p);
+}
+
+TEST(Heap, RatchetByNewCopyFreeReusesMergedRuns) {
+  auto heap = make_heap();
+  // A buffer grown by allocate-new, copy, free-old: freed runs merge and get reused.
+  std::size_t len = page_size;
+  void* p = heap->alloc(len, 1);
+  for (; len < (std::size_t{8} << 20); len += page_size) {
+    void* q = heap->alloc(len + page_size, 1);
+    ASSERT_NE(q, nullptr);
+    std::memcpy(q, p, len);
+    heap->free(p, len, 1);
+    p = q;
+  }
+  // Live data is 8 MiB = 128 pages; without merging this would be ~8,000 pages.
+  EXPECT_LE(heap->stats().pages_grown, 3 * 128u);
+}
+
+class ReallocAcrossKinds : public ::testing::TestWithParam<std::tuple<std::size_t, std::size_t>> {};
+
+TEST_P(ReallocAcrossKinds, KeepsContents) {
+  auto [from, to] = GetParam();
+  auto heap = make_heap();
+  void* neighbour = heap->alloc(from, 1);  // so the block is not alone in its slab
+  void* p = heap->alloc(from, 1);
+  ASSERT_NE(p, nullptr);
+  fill(p, from, 77);
+  fill(neighbour, from, 78);
+  void* q = heap->realloc(p, to);
+  ASSERT_NE(q, nullptr);
+  EXPECT_GE(heap->usable_size(q), to);
+  std::size_t kept = std::min(from, to);
+  EXPECT_EQ(first_mismatch(q, kept, 77), kept);
+  EXPECT_EQ(first_mismatch(neighbour, from, 78), from);
+  fill(q, to, 79);
+  EXPECT_EQ(first_mismatch(neighbour, from, 78), from);
+  heap->free(q);
+  heap->free(neighbour);
+  EXPECT_EQ(heap->stats().bytes_live, 0u);
+}
+
+constexpr std::size_t small_a = 24, small_b = 3000, big_a = 3 * page_size + 7, big_b = 20 * page_size;
+INSTANTIATE_TEST_SUITE_P(AllPairs, ReallocAcrossKinds,
+                         ::testing::Values(std::tuple{small_a, small_b}, std::tuple{small_b, small_a},
+                                           std::tuple{small_a, big_a}, std::tuple{big_a, small_a},
+                                           std::tuple{big_a, big_b}, std::tuple{big_b, big_a},
+                                           std::tuple{small_b, small_b + 1}, std::tuple{big_a, big_a + 1}));
+
+TEST(Heap, ReallocOfNullAllocates) {
+  auto heap = make_heap();
+  void* p = heap->realloc(nullptr, 50);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(heap->usable_size(p), 64u);
+}
+
+TEST(Heap, ReallocWithinTheSlotStaysInPlace) {
+  auto heap = make_heap();
+  void* p = heap->alloc(100, 1);
+  EXPECT_EQ(heap->realloc(p, 128), p);
+  EXPECT_EQ(heap->realloc(p, 65), p);
+  void* big = heap->alloc(page_size * 4, 1);
+  EXPECT_EQ(heap->realloc(big, page_size * 2), big);
+}
+
+TEST(Heap, AllocFreeLoopsDoNotGrowMemory) {
+  auto heap = make_heap();
+  for (std::size_t len : {std::size_t{8}, std::size_t{32}, std::size_t{4000}, page_size * 3, page_size * 40}) {
+    heap->free(heap->alloc(len, 1));
+    std::size_t grown = heap->stats().pages_grown;
+    for (int i = 0; i < 1000; ++i) {
+      void* p = heap->alloc(len, 1);
+      ASSERT_NE(p, nullptr);
+      heap->free(p, len, 1);
+    }
+    EXPECT_EQ(heap->stats().pages_grown, grown) << "len " << len;
+  }
+}
+
+TEST(Heap, OutOfMemoryUnderACapThenEverythingIsUsableAgain) {
+  auto heap = make_heap(64);
+  std::vector<std::pair<void*, std::size_t>> blocks;
+  const std::size_t lens[] = {24, 200, 5000, page_size + 1, 3 * page_size};
+  std::size_t first_round = 0;
+  for (int round = 0; round < 3; ++round) {
+    for (std::size_t i = 0;; ++i) {
+      std::size_t len = lens[i % 5];
+      void* p = heap->alloc(len, 8);
+      if (p == nullptr) break;
+      fill(p, len, static_cast<std::uint32_t>(i));
+      blocks.emplace_back(p, len);
+    }
+    EXPECT_GT(blocks.size(), 10u);
+    EXPECT_LE(heap->stats().pages_grown, 64u);
+    ASSERT_EQ(heap->check(), nullptr);
+    // The failed call changed nothing: every block is intact.
+    for (std::size_t i = 0; i < blocks.size(); ++i)
+      ASSERT_EQ(first_mismatch(blocks[i].first, blocks[i].second, static_cast<std::uint32_t>(i)), blocks[i].second);
+    // Once everything is freed, the same sequence fits exactly as often again.
+    if (round == 0) first_round = blocks.size();
+    EXPECT_EQ(blocks.size(), first_round);
+    for (auto [p, len] : blocks) heap->free(p, len, 8);
+    blocks.clear();
+    EXPECT_EQ(heap->stats().bytes_live, 0u);
+  }
+}
+
+TEST(Heap, OutOfMemoryLeavesReallocSourceIntact) {
+  auto heap = make_heap(8);
+  void* p = heap->alloc(page_size * 4, 1);
+  fill(p, page_size * 4, 5);
+  void* blocker = heap->alloc(page_size, 1);
+  EXPECT_EQ(heap->realloc(p, page_size * 6), nullptr);
+  EXPECT_FALSE(heap->resize(p, page_size * 4, 1, page_size * 6));
+  EXPECT_EQ(first_mismatch(p, page_size * 4, 5), page_size * 4);
+  EXPECT_EQ(heap->usable_size(p), page_size * 4);
+  heap->free(blocker);
+  heap->memory().set_max_pages(16);
+  void* q = heap->realloc(p, page_size * 6);
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(first_mismatch(q, page_size * 4, 5), page_size * 4);
+}
+
+TEST(Heap, SmallAllocationFailsCleanlyWhenNoPageIsLeft) {
+  auto heap = make_heap(2);
+  void* big = heap->alloc(page_size, 1);
+  void* small = heap->alloc(8, 1);
+  ASSERT_NE(big, nullptr);
+  ASSERT_NE(small, nullptr);
+  EXPECT_EQ(heap->alloc(16, 1), nullptr);  // the 16 B class needs a page; none left
+  heap->free(big);
+  EXPECT_NE(heap->alloc(16, 1), nullptr);
+}
+
+TEST(Heap, StatsAreExactAtEveryStep) {
+  auto heap = make_heap();
+  auto s = heap->stats();
+  EXPECT_EQ(s.bytes_live, 0u);
+  EXPECT_EQ(s.pages_grown, 0u);
+  void* a = heap->alloc(10, 1);  // 16 B
+  s = heap->stats();
+  EXPECT_EQ(s.bytes_live, 16u);
+  EXPECT_EQ(s.blocks_live, 1u);
+  EXPECT_EQ(s.class_blocks_live[1], 1u);
+  EXPECT_EQ(s.pages_grown, 1u);
+  void* b = heap->alloc(1000, 1);  // 1024 B
+  void* c = heap->alloc(page_size * 2 + 1, 1);  // 3 pages
+  s = heap->stats();
+  EXPECT_EQ(s.bytes_live, 16u + 1024 + 3 * page_size);
+  EXPECT_EQ(s.blocks_live, 3u);
+  EXPECT_EQ(s.class_blocks_live[7], 1u);
+  EXPECT_EQ(s.big_blocks_live, 1u);
+  EXPECT_EQ(s.pages_grown, 5u);
+  ASSERT_TRUE(heap->resize(c, page_size * 2 + 1, 1, page_size * 5));
+  s = heap->stats();
+  EXPECT_EQ(s.bytes_live, 16u + 1024 + 5 * page_size);
+  EXPECT_EQ(s.bytes_peak, 16u + 1024 + 5 * page_size);
+  ASSERT_TRUE(heap->resize(c, page_size * 5, 1, page_size));
+  heap->free(a);
+  s = heap->stats();
+  EXPECT_EQ(s.bytes_live, 1024u + page_size);
+  EXPECT_EQ(s.bytes_peak, 16u + 1024 + 5 * page_size);
+  EXPECT_EQ(s.class_blocks_live[1], 0u);
+  heap->free(b, 1000, 1);
+  heap->free(c);
+  s = heap->stats();
+  EXPECT_EQ(s.bytes_live, 0u);
+  EXPECT_EQ(s.blocks_live, 0u);
+  EXPECT_EQ(s.big_blocks_live, 0u);
+  EXPECT_EQ(s.pages_grown, 7u);
+}
+
+TEST(Heap, IndependentHeapsDoNotShareMemory) {
+  auto one = make_heap();
+  auto two = make_heap();
+  void* a = one->alloc(100, 1);
+  void* b = two->alloc(100, 1);
+  EXPECT_EQ(one->usable_size(b), 0u);
+  EXPECT_EQ(two->usable_size(a), 0u);
+  one->free(b);  // foreign to `one`: ignored
+  EXPECT_EQ(two->stats().blocks_live, 1u);
+}
+
+}  // namespace
+}  // namespace wasmheap::test
