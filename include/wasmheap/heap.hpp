@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <utility>
 
 namespace wasmheap {
@@ -31,9 +30,10 @@ template <class Memory, class Classes = PowerOfTwoClasses>
 class Heap {
  public:
   using Stats = HeapStats<Classes>;
+  using class_policy = Classes;
   static constexpr unsigned class_count = Classes::count;
 
-  explicit Heap(Memory memory = Memory()) noexcept : pages_(std::move(memory)) {}
+  constexpr explicit Heap(Memory memory = Memory()) noexcept : pages_(std::move(memory)) {}
   Heap(const Heap&) = delete;
   Heap& operator=(const Heap&) = delete;
 
@@ -107,7 +107,7 @@ class Heap {
       return p;
     void* q = alloc(new_len, 1);
     if (q == nullptr) return nullptr;
-    std::memcpy(q, p, std::min(old_size, new_len));
+    __builtin_memcpy(q, p, std::min(old_size, new_len));
     free(p);
     return q;
   }

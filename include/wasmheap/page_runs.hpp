@@ -27,7 +27,7 @@ namespace wasmheap {
 template <class Memory>
 class PageRuns {
  public:
-  explicit PageRuns(Memory memory) : memory_(std::move(memory)) {}
+  constexpr explicit PageRuns(Memory memory) noexcept : memory_(std::move(memory)) {}
 
   Memory& memory() noexcept { return memory_; }
   const Memory& memory() const noexcept { return memory_; }

@@ -1,0 +1,27 @@
+// The one process-wide heap behind the C API, the malloc family and operator new.
+#pragma once
+
+#include <wasmheap/heap.hpp>
+
+#if defined(__wasm__)
+#include <wasmheap/wasm_memory.hpp>
+#else
+#include <wasmheap/simulated_memory.hpp>
+#endif
+
+namespace wasmheap {
+
+#if defined(__wasm__)
+using GlobalHeap = Heap<WasmMemory>;
+// Constant-initialised: it lives in zeroed static memory, needs no constructor
+// call and no "already initialised?" check on any path.
+extern GlobalHeap global_heap_instance;
+inline GlobalHeap& global_heap() noexcept { return global_heap_instance; }
+#else
+// On the host the global heap runs over simulated memory, so the C API and the
+// malloc family can be tested natively (under their wasmheap_ names only).
+using GlobalHeap = Heap<SimulatedMemory>;
+GlobalHeap& global_heap() noexcept;
+#endif
+
+}  // namespace wasmheap

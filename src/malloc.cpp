@@ -1,0 +1,22 @@
+// The malloc family under its standard names, replacing the libc's allocator
+// (wasi-libc's dlmalloc, Emscripten's with -sMALLOC=none) at link time.
+// Built for wasm targets only: on the host the system allocator stays.
+#include "malloc_family.hpp"
+
+#include <cstddef>
+
+namespace mf = wasmheap::malloc_family;
+
+extern "C" {
+
+void* malloc(std::size_t size) { return mf::malloc(size); }
+void free(void* p) { mf::free(p); }
+void* calloc(std::size_t count, std::size_t size) { return mf::calloc(count, size); }
+void* realloc(void* p, std::size_t size) { return mf::realloc(p, size); }
+void* reallocarray(void* p, std::size_t count, std::size_t size) { return mf::reallocarray(p, count, size); }
+void* aligned_alloc(std::size_t align, std::size_t size) { return mf::aligned_alloc(align, size); }
+int posix_memalign(void** out, std::size_t align, std::size_t size) { return mf::posix_memalign(out, align, size); }
+void* memalign(std::size_t align, std::size_t size) { return mf::memalign(align, size); }
+std::size_t malloc_usable_size(void* p) { return mf::malloc_usable_size(p); }
+
+}  // extern "C"

@@ -1,0 +1,97 @@
+// The C malloc family over the global heap, as inline bodies: src/c_api.cpp
+// gives them wasmheap_ names and src/malloc.cpp the standard names, and each
+// symbol compiles to its own direct implementation, with no extra call.
+#pragma once
+
+#include "global_heap.hpp"
+
+#include <wasmheap/layout.hpp>
+
+#include <cstddef>
+
+#if !defined(WASMHEAP_FREESTANDING)
+#include <cerrno>
+#endif
+
+namespace wasmheap::malloc_family {
+
+// Without a libc there is no errno to set; the return value still tells.
+inline void set_errno(int code) noexcept {
+#if !defined(WASMHEAP_FREESTANDING)
+  errno = code;
+#else
+  (void)code;
+#endif
+}
+#if defined(WASMHEAP_FREESTANDING)
+inline constexpr int enomem = 12, einval = 28;  // wasi's values, for the record only
+#else
+inline constexpr int enomem = ENOMEM, einval = EINVAL;
+#endif
+
+// Plain malloc asks for no particular alignment: every class policy aligns a
+// slot of s bytes to at least min(s, 16), which is what C requires of an
+// object of that size (wasm32's max_align_t is 16).
+inline constexpr std::size_t malloc_align = 1;
+
+inline void* null_with(int code) noexcept {
+  set_errno(code);
+  return nullptr;
+}
+
+inline void* malloc(std::size_t size) noexcept {
+  void* p = global_heap().alloc(size, malloc_align);
+  return p != nullptr ? p : null_with(enomem);
+}
+
+inline void free(void* p) noexcept { global_heap().free(p); }
+
+inline bool multiply_overflows(std::size_t a, std::size_t b, std::size_t& product) noexcept {
+  return __builtin_mul_overflow(a, b, &product);
+}
+
+inline void* calloc(std::size_t count, std::size_t size) noexcept {
+  std::size_t bytes = 0;
+  if (multiply_overflows(count, size, bytes)) return null_with(enomem);
+  void* p = malloc(bytes);
+  if (p != nullptr) __builtin_memset(p, 0, bytes);
+  return p;
+}
+
+// realloc(p, 0) behaves as wasi-libc's dlmalloc: the block shrinks to a
+// minimal live block (not NULL), which must still be freed.
+inline void* realloc(void* p, std::size_t size) noexcept {
+  void* q = global_heap().realloc(p, size);
+  return q != nullptr ? q : null_with(enomem);
+}
+
+inline void* reallocarray(void* p, std::size_t count, std::size_t size) noexcept {
+  std::size_t bytes = 0;
+  if (multiply_overflows(count, size, bytes)) return null_with(enomem);
+  return realloc(p, bytes);
+}
+
+// aligned_alloc and memalign refuse an alignment that is not a power of two
+// with EINVAL (as musl and wasi-libc do); C17 drops the rule that size be a
+// multiple of the alignment, so any size is accepted.
+inline void* memalign(std::size_t align, std::size_t size) noexcept {
+  if (!is_power_of_two(align)) return null_with(einval);
+  void* p = global_heap().alloc(size, align);
+  return p != nullptr ? p : null_with(enomem);
+}
+
+inline void* aligned_alloc(std::size_t align, std::size_t size) noexcept { return memalign(align, size); }
+
+// posix_memalign reports through its result and leaves errno and *out alone
+// on failure; the alignment must also be a multiple of sizeof(void*).
+inline int posix_memalign(void** out, std::size_t align, std::size_t size) noexcept {
+  if (!is_power_of_two(align) || align % sizeof(void*) != 0) return einval;
+  void* p = global_heap().alloc(size, align);
+  if (p == nullptr) return enomem;
+  *out = p;
+  return 0;
+}
+
+inline std::size_t malloc_usable_size(const void* p) noexcept { return global_heap().usable_size(p); }
+
+}  // namespace wasmheap::malloc_family
