@@ -57,10 +57,19 @@ TEST(Heap, NonPowerOfTwoAlignmentIsRejected) {
 
 TEST(Heap, ImpossibleSizesReturnNull) {
   auto heap = make_heap();
-  for (std::size_t len : {SIZE_MAX, SIZE_MAX - page_size, max_block_size + 1, std::size_t{1} << 32,
-                          (std::size_t{1} << 32) - 1})
-    EXPECT_EQ(heap->alloc(len, 1), nullptr) << "len " << len;
+  const std::size_t lens[] = {SIZE_MAX, SIZE_MAX - page_size, max_block_size + 1,
+#if SIZE_MAX > UINT32_MAX
+  // Sizes of 4 GiB and more exist only where size_t is wider than wasm32's;
+  // on wasm32, 4 GiB - 1 is SIZE_MAX, already above.
+                              std::size_t{1} << 32, (std::size_t{1} << 32) - 1
+#endif
+  };
+  for (std::size_t len : lens) EXPECT_EQ(heap->alloc(len, 1), nullptr) << "len " << len;
+#if SIZE_MAX > UINT32_MAX
+  // An alignment larger than any address. On wasm32 no power of two in size_t
+  // exceeds 2 GiB, an alignment the heap honours, so there is no such value.
   EXPECT_EQ(heap->alloc(16, std::size_t{1} << 40), nullptr);
+#endif
   EXPECT_EQ(heap->stats().pages_grown, 0u);
 }
 
@@ -368,6 +377,54 @@ TEST(Heap, SmallAllocationFailsCleanlyWhenNoPageIsLeft) {
   EXPECT_NE(heap->alloc(16, 1), nullptr);
 }
 
+TEST(Heap, EmptySlabPagesServeOtherClassesAndBigBlocks) {
+  auto heap = make_heap();
+  // Phase 1: 2 MiB of 32 B objects, all freed again.
+  std::vector<void*> blocks;
+  for (int i = 0; i < 65536; ++i) blocks.push_back(heap->alloc(32, 1));
+  for (void* p : blocks) heap->free(p, 32, 1);
+  blocks.clear();
+  std::size_t after_first_phase = heap->stats().pages_grown;
+  EXPECT_EQ(after_first_phase, 32u);
+  // Phase 2: as much in 200 B objects (256 B slots) reuses those pages.
+  for (int i = 0; i < 8192; ++i) blocks.push_back(heap->alloc(200, 1));
+  EXPECT_EQ(heap->stats().pages_grown, after_first_phase);
+  for (void* p : blocks) heap->free(p);
+  // Phase 3: and so does one 2 MiB block.
+  void* big = heap->alloc(32 * page_size, 1);
+  ASSERT_NE(big, nullptr);
+  EXPECT_EQ(heap->stats().pages_grown, after_first_phase);
+  EXPECT_EQ(heap->check(), nullptr);
+}
+
+TEST(Heap, SlabsWithLiveSlotsAreKept) {
+  auto heap = make_heap();
+  std::vector<void*> blocks;
+  for (int i = 0; i < 8 * 2048; ++i) blocks.push_back(heap->alloc(32, 1));  // 8 pages
+  // Keep one slot alive in every other page; free the rest.
+  std::vector<void*> kept;
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    if (i % 4096 == 17) {
+      kept.push_back(blocks[i]);
+      fill(blocks[i], 32, static_cast<std::uint32_t>(i));
+    } else {
+      heap->free(blocks[i]);
+    }
+  }
+  void* big = heap->alloc(4 * page_size, 1);  // the empty pages are not adjacent: this grows
+  ASSERT_NE(big, nullptr);
+  fill(big, 4 * page_size, 99);
+  for (void* p : kept) {
+    std::size_t i = static_cast<std::size_t>(std::find(blocks.begin(), blocks.end(), p) - blocks.begin());
+    EXPECT_EQ(first_mismatch(p, 32, static_cast<std::uint32_t>(i)), 32u);
+  }
+  // The slabs still holding a live slot keep serving their class.
+  std::size_t grown = heap->stats().pages_grown;
+  for (int i = 0; i < 4 * 2047; ++i) ASSERT_NE(heap->alloc(32, 1), nullptr);
+  EXPECT_EQ(heap->stats().pages_grown, grown);
+  EXPECT_EQ(heap->check(), nullptr);
+}
+
 TEST(Heap, StatsAreExactAtEveryStep) {
   auto heap = make_heap();
   auto s = heap->stats();
@@ -415,6 +472,48 @@ TEST(Heap, IndependentHeapsDoNotShareMemory) {
   EXPECT_EQ(two->usable_size(a), 0u);
   one->free(b);  // foreign to `one`: ignored
   EXPECT_EQ(two->stats().blocks_live, 1u);
+}
+
+}  // namespace
+}  // namespace wasmheap::test
+
+namespace wasmheap::test {
+namespace {
+
+TEST(QuarterClassesHeap, SlotsAreAtMostAQuarterLargerThanTheRequest) {
+  auto heap = make_heap<QuarterClasses>();
+  for (std::size_t len = 129; len <= QuarterClasses::max_slot; len += 7) {
+    void* p = heap->alloc(len, 1);
+    ASSERT_NE(p, nullptr);
+    std::size_t usable = heap->usable_size(p);
+    EXPECT_GE(usable, len);
+    EXPECT_LE(usable * 4, len * 5 + 3 * 4) << "len " << len;  // usable <= 1.25 len, up to rounding
+    EXPECT_TRUE(aligned_to(p, 16));
+    heap->free(p, len, 1);
+  }
+  EXPECT_EQ(heap->check(), nullptr);
+}
+
+TEST(QuarterClassesHeap, OverAlignedRequestsTakePowerOfTwoSlots) {
+  auto heap = make_heap<QuarterClasses>();
+  for (std::size_t align = 32; align <= QuarterClasses::max_slot; align <<= 1) {
+    for (std::size_t len : {align / 2, align - 1, align + 1, 3 * align}) {
+      void* p = heap->alloc(len, align);
+      ASSERT_NE(p, nullptr);
+      EXPECT_TRUE(aligned_to(p, align)) << len << " " << align;
+      EXPECT_GE(heap->usable_size(p), len);
+      heap->free(p, len, align);
+    }
+  }
+  EXPECT_EQ(heap->stats().blocks_live, 0u);
+}
+
+TEST(QuarterClassesHeap, SixteenAndFortyEightByteRequestsUseExactSlots) {
+  auto heap = make_heap<QuarterClasses>();
+  EXPECT_EQ(heap->usable_size(heap->alloc(16, 1)), 16u);
+  EXPECT_EQ(heap->usable_size(heap->alloc(48, 16)), 48u);
+  EXPECT_EQ(heap->usable_size(heap->alloc(1000, 8)), 1024u);
+  EXPECT_EQ(heap->usable_size(heap->alloc(1100, 8)), 1280u);
 }
 
 }  // namespace

@@ -20,10 +20,11 @@ struct Block {
   std::uint32_t seed;
 };
 
+template <class Classes>
 class RandomOps {
  public:
   explicit RandomOps(std::uint32_t seed, std::size_t max_pages = max_memory_pages)
-      : heap_(make_heap(max_pages)), rng_(seed) {}
+      : heap_(make_heap<Classes>(max_pages)), rng_(seed) {}
 
   void run(int ops) {
     for (int i = 0; i < ops; ++i) {
@@ -41,8 +42,8 @@ class RandomOps {
     unsigned r = pick(100);
     if (r < 2) return pick(5);                                      // 0..4
     if (r < 70) return std::size_t{1} << pick(13) | pick(64);       // small, log-uniform
-    if (r < 90) return pick(PowerOfTwoClasses::max_slot + 1);       // up to 32 KiB (+/-)
-    if (r < 99) return PowerOfTwoClasses::max_slot + pick(16 * page_size);
+    if (r < 90) return pick(Classes::max_slot + 1);       // up to 32 KiB (+/-)
+    if (r < 99) return Classes::max_slot + pick(16 * page_size);
     return pick(64 * page_size);
   }
   std::size_t random_align() {
@@ -120,7 +121,7 @@ class RandomOps {
     ASSERT_GE(s.bytes_peak, s.bytes_live);
   }
 
-  std::unique_ptr<TestHeap> heap_;
+  std::unique_ptr<Heap<SimulatedMemory, Classes>> heap_;
   std::mt19937 rng_;
   std::vector<Block> live_;
   std::uint32_t next_seed_ = 1;
@@ -128,7 +129,10 @@ class RandomOps {
 
 class RandomOpsTest : public ::testing::TestWithParam<std::uint32_t> {};
 
-TEST_P(RandomOpsTest, ModelAgreesAfterEveryStep) { RandomOps(GetParam()).run(20000); }
+TEST_P(RandomOpsTest, ModelAgreesAfterEveryStepWithPowerOfTwoClasses) {
+  RandomOps<PowerOfTwoClasses>(GetParam()).run(20000);
+}
+TEST_P(RandomOpsTest, ModelAgreesAfterEveryStepWithQuarterClasses) { RandomOps<QuarterClasses>(GetParam()).run(20000); }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, RandomOpsTest, ::testing::Values(1u, 2u, 3u, 42u));
 

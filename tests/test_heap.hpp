@@ -13,8 +13,9 @@ namespace wasmheap::test {
 
 using TestHeap = Heap<SimulatedMemory>;
 
-inline std::unique_ptr<TestHeap> make_heap(std::size_t max_pages = max_memory_pages) {
-  return std::make_unique<TestHeap>(SimulatedMemory(max_pages));
+template <class Classes = PowerOfTwoClasses>
+std::unique_ptr<Heap<SimulatedMemory, Classes>> make_heap(std::size_t max_pages = max_memory_pages) {
+  return std::make_unique<Heap<SimulatedMemory, Classes>>(SimulatedMemory(max_pages));
 }
 
 inline std::uint8_t pattern_byte(std::uint32_t seed, std::size_t i) {

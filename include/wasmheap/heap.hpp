@@ -118,8 +118,13 @@ class Heap {
     return s;
   }
 
-  // The first inconsistency in the heap's structures, or nullptr if sound.
-  const char* check() const noexcept { return pages_.check(); }
+  // The first inconsistency in the heap's structures, or nullptr if sound: the
+  // page layer's runs and bins, then every class's bump range and free list,
+  // then the statistics against the blocks the page map holds.
+  const char* check() const noexcept {
+    if (const char* problem = pages_.check()) return problem;
+    return check_blocks();
+  }
 
   Memory& memory() noexcept { return pages_.memory(); }
   const PageMap& map() const noexcept { return pages_.map(); }
@@ -128,6 +133,70 @@ class Heap {
   struct FreeSlot {
     FreeSlot* next;
   };
+
+  // Whether p is the start of a slot in a slab of class c.
+  bool is_slot_start(const void* p, unsigned c) const noexcept {
+    if (!pages_.owns(p)) return false;
+    std::uint32_t page = pages_.page_of(p);
+    auto offset = static_cast<std::size_t>(static_cast<const std::byte*>(p) - pages_.address_of(page));
+    return map().is(page, PageKind::slab) && map().value(page) == c && offset % Classes::slot_size(c) == 0 &&
+           offset < slots_per_slab(c) * Classes::slot_size(c);
+  }
+
+  // Every slot of a class is live, on its free list or not yet bumped to. The
+  // free-list walk stops once it has seen more slots than the slabs hold, so a
+  // cycle is reported instead of looping forever.
+  const char* check_class(unsigned c, std::size_t slabs) const noexcept {
+    std::size_t size = Classes::slot_size(c), capacity = slabs * slots_per_slab(c), unbumped = 0;
+    if (bump_[c] != bump_end_[c]) {
+      if (bump_[c] > bump_end_[c] || !is_slot_start(bump_[c], c)) return "bump range outside a slab of its class";
+      if (bump_end_[c] != pages_.address_of(pages_.page_of(bump_[c])) + slots_per_slab(c) * size)
+        return "bump range does not end at its slab's last slot";
+      unbumped = static_cast<std::size_t>(bump_end_[c] - bump_[c]) / size;
+    }
+    std::size_t free_count = 0;
+    for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) {
+      if (++free_count > capacity) return "free list longer than its class's slabs (cycle?)";
+      if (!is_slot_start(slot, c)) return "free slot not at a slot of a slab of its class";
+      auto* at = reinterpret_cast<const std::byte*>(slot);
+      if (at >= bump_[c] && at < bump_end_[c]) return "free slot inside the bump range";
+    }
+    if (free_count + unbumped + stats_.class_blocks_live[c] != capacity)
+      return "a class's live, free and unbumped slots do not add up to its slabs";
+    return nullptr;
+  }
+
+  // Counts what the page map holds and checks each class and the statistics
+  // against it.
+  const char* check_blocks() const noexcept {
+    std::size_t slabs[class_count] = {}, slab_pages = 0, big_blocks = 0, big_bytes = 0, heap_pages = 0;
+    for (std::uint32_t page = 0; page < pages_.top(); ++page) {
+      PageKind kind = map().kind(page);
+      if (kind == PageKind::unused) continue;
+      ++heap_pages;
+      if (kind == PageKind::slab) {
+        if (map().value(page) >= class_count) return "slab of no class";
+        ++slabs[map().value(page)];
+        ++slab_pages;
+      } else if (kind == PageKind::big) {
+        ++big_blocks;
+        big_bytes += std::size_t{map().value(page)} << page_shift;
+      }
+    }
+    if (slab_pages != slab_pages_) return "slab page count differs from the page map";
+    if (heap_pages > pages_.memory().pages_grown()) return "the page map holds more pages than memory grew";
+    std::size_t small_blocks = 0, small_bytes = 0;
+    for (unsigned c = 0; c < class_count; ++c) {
+      if (const char* problem = check_class(c, slabs[c])) return problem;
+      small_blocks += stats_.class_blocks_live[c];
+      small_bytes += stats_.class_blocks_live[c] * Classes::slot_size(c);
+    }
+    if (stats_.big_blocks_live != big_blocks) return "big_blocks_live differs from the page map";
+    if (stats_.blocks_live != small_blocks + big_blocks) return "blocks_live differs from the class and big counts";
+    if (stats_.bytes_live != small_bytes + big_bytes) return "bytes_live differs from the live slots and runs";
+    if (stats_.bytes_peak < stats_.bytes_live) return "bytes_peak below bytes_live";
+    return nullptr;
+  }
 
   void* alloc_small(unsigned c) noexcept {
     void* p = free_slots_[c];
@@ -146,13 +215,72 @@ class Heap {
 
   // Starts a fresh slab page for class c and returns its first slot.
   [[gnu::noinline]] std::byte* new_slab(unsigned c) noexcept {
-    std::byte* page = pages_.take(1);
+    std::byte* page = take_pages(1, page_size);
     if (page == nullptr) return nullptr;
     pages_.map().set(pages_.page_of(page), PageKind::slab, c);
+    ++slab_pages_;
     std::size_t size = Classes::slot_size(c);
     bump_[c] = page + size;
-    bump_end_[c] = page + page_size / size * size;
+    bump_end_[c] = page + slots_per_slab(c) * size;
     return page;
+  }
+
+  static constexpr std::size_t slots_per_slab(unsigned c) noexcept { return page_size / Classes::slot_size(c); }
+
+  // Pages for a slab or big block: from free runs if any fit; else, when enough
+  // slab memory lies free, from slabs that turn out to be empty; else by growing.
+  std::byte* take_pages(std::size_t n, std::size_t align) noexcept {
+    if (std::byte* p = pages_.take(n, align, /*may_grow=*/false)) return p;
+    if (free_slab_bytes() >= page_size + 2 * free_slab_bytes_after_sweep_) sweep_empty_slabs();
+    return pages_.take(n, align);
+  }
+
+  // Bytes of slab pages that no live slot holds: free slots and unbumped tails.
+  std::size_t free_slab_bytes() const noexcept {
+    std::size_t live = 0;
+    for (unsigned c = 0; c < class_count; ++c) live += stats_.class_blocks_live[c] * Classes::slot_size(c);
+    return slab_pages_ * page_size - live;
+  }
+
+  // Gives every slab page without a live slot back to the page layer, for any
+  // class or big block to reuse. The free slots of a class are spread over its
+  // pages, so finding the empty pages takes a walk over all free lists: their
+  // free slots are counted per page in the page map (above the class id), and
+  // the slots of pages found empty are unlinked. take_pages runs this only when
+  // memory would otherwise grow and the free slab memory has at least doubled
+  // since the last sweep, so its cost is amortised over the frees that made it
+  // worthwhile, and the alloc/free fast paths pay nothing for it.
+  [[gnu::noinline]] void sweep_empty_slabs() noexcept {
+    PageMap& map = pages_.map();
+    auto page_of = [this](const void* p) { return pages_.page_of(p); };
+    auto count_free = [&map](std::uint32_t page, std::size_t slots) {
+      map.set(page, PageKind::slab, map.value(page) + static_cast<std::uint32_t>(slots << slab_count_shift));
+    };
+    auto is_empty = [&map](std::uint32_t page, unsigned c) { return (map.value(page) >> slab_count_shift) == slots_per_slab(c); };
+    for (unsigned c = 0; c < class_count; ++c) {
+      for (FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) count_free(page_of(slot), 1);
+      if (bump_[c] != bump_end_[c]) count_free(page_of(bump_[c]), (bump_end_[c] - bump_[c]) / Classes::slot_size(c));
+    }
+    for (unsigned c = 0; c < class_count; ++c) {
+      for (FreeSlot** link = &free_slots_[c]; *link != nullptr;) {
+        if (is_empty(page_of(*link), c))
+          *link = (*link)->next;
+        else
+          link = &(*link)->next;
+      }
+      if (bump_[c] != bump_end_[c] && is_empty(page_of(bump_[c]), c)) bump_[c] = bump_end_[c] = nullptr;
+    }
+    for (std::uint32_t page = 0; page < pages_.top(); ++page) {
+      if (!map.is(page, PageKind::slab)) continue;
+      unsigned c = map.value(page) & slab_class_mask;
+      if (is_empty(page, c)) {
+        pages_.give(page, 1);
+        --slab_pages_;
+      } else {
+        map.set(page, PageKind::slab, c);
+      }
+    }
+    free_slab_bytes_after_sweep_ = free_slab_bytes();
   }
 
   void free_small(void* p, unsigned c) noexcept {
@@ -165,7 +293,7 @@ class Heap {
   [[gnu::noinline]] void* alloc_big(std::size_t len, std::size_t align) noexcept {
     if (len > max_block_size || align > max_block_size) return nullptr;
     std::size_t pages = big_block_pages(len);
-    std::byte* p = pages_.take(pages, align);
+    std::byte* p = take_pages(pages, align);
     if (p == nullptr) return nullptr;
     note_alloc(pages << page_shift, stats_.big_blocks_live);
     return p;
@@ -205,9 +333,17 @@ class Heap {
     --class_count_live;
   }
 
+  // A slab's map entry holds its class id; during a sweep, its free-slot count
+  // above that. Outside a sweep the count bits are zero, so value == class id.
+  static constexpr unsigned slab_count_shift = 8;
+  static constexpr std::uint32_t slab_class_mask = (1u << slab_count_shift) - 1;
+  static_assert(class_count <= slab_class_mask);
+
   FreeSlot* free_slots_[class_count] = {};
   std::byte* bump_[class_count] = {};
   std::byte* bump_end_[class_count] = {};
+  std::size_t slab_pages_ = 0;
+  std::size_t free_slab_bytes_after_sweep_ = 0;
   Stats stats_;
   PageRuns<Memory> pages_;
 };

@@ -5,8 +5,17 @@
 #include <wasmheap/wasmheap.h>
 
 #include <cstddef>
-#include <memory_resource>
 
+// Older standard libraries (e.g. Emscripten 3.1's libc++) lack <memory_resource>;
+// WASMHEAP_HAS_MEMORY_RESOURCE says whether wasmheap::memory_resource exists.
+#if __has_include(<memory_resource>)
+#include <memory_resource>
+#define WASMHEAP_HAS_MEMORY_RESOURCE 1
+#else
+#define WASMHEAP_HAS_MEMORY_RESOURCE 0
+#endif
+
+#if WASMHEAP_HAS_MEMORY_RESOURCE
 namespace wasmheap {
 
 class memory_resource final : public std::pmr::memory_resource {
@@ -34,3 +43,4 @@ inline memory_resource* get_memory_resource() noexcept {
 }
 
 }  // namespace wasmheap
+#endif  // WASMHEAP_HAS_MEMORY_RESOURCE

@@ -46,14 +46,18 @@ class PageRuns {
     return reinterpret_cast<std::uintptr_t>(p) - memory_.base() < (std::uintptr_t{top_} << page_shift);
   }
 
+  // One past the highest page the heap owns.
+  std::uint32_t top() const noexcept { return top_; }
+
   // A run of n pages starting at an address aligned to `align` bytes, marked in
-  // the map as a big block of n pages; nullptr when memory cannot grow enough.
-  std::byte* take(std::size_t n, std::size_t align = page_size) noexcept {
+  // the map as a big block of n pages; nullptr when memory cannot (or, without
+  // may_grow, must not) grow enough.
+  std::byte* take(std::size_t n, std::size_t align = page_size, bool may_grow = true) noexcept {
     std::size_t slack = align > page_size ? (align >> page_shift) - 1 : 0;
     if (n == 0 || n + slack > max_memory_pages) return nullptr;
     auto span = static_cast<std::uint32_t>(n + slack);
     std::uint32_t first = 0;
-    if (!take_span(span, first)) return nullptr;
+    if (!take_span(span, first, may_grow)) return nullptr;
     if (slack == 0) return address_of(first);
     // Over-aligned: keep the aligned part of the span, give back both ends.
     auto aligned = (reinterpret_cast<std::uintptr_t>(address_of(first)) + align - 1) & ~(std::uintptr_t{align} - 1);
@@ -197,7 +201,7 @@ class PageRuns {
   }
 
   // Finds or makes a run of exactly n pages and marks it as one big block.
-  bool take_span(std::uint32_t n, std::uint32_t& first) noexcept {
+  bool take_span(std::uint32_t n, std::uint32_t& first, bool may_grow) noexcept {
     if (best_fit(n, first)) {
       std::uint32_t len = map_.value(first);
       unlink(first);
@@ -205,6 +209,8 @@ class PageRuns {
         add_free(first + n, len - n);
       else if (len > 1)
         map_.set(first + len - 1, PageKind::interior);
+    } else if (!may_grow) {
+      return false;
     } else {
       // A free run at the top of memory is topped up instead of left behind.
       std::uint32_t tail = top_ > 0 && map_.is(top_ - 1, PageKind::free) ? map_.value(top_ - 1) : 0;

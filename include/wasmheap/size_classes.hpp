@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstddef>
+#include <cstdint>
 
 namespace wasmheap {
 
@@ -35,6 +36,46 @@ struct PowerOfTwoClasses {
     return static_cast<unsigned>(std::bit_width(need - 1)) - 3;  // log2(ceil_pow2(need)) - log2(8)
   }
   static constexpr std::size_t slot_size(unsigned c) noexcept { return min_slot << c; }
+};
+
+// Four classes per power of two: 8 B, then multiples of 16 B up to 128 B, then
+// 160, 192, 224, 256, 320, ... up to 32 KiB (41 classes). No slot is more than
+// 25% larger than the request that chose it (the seed's mapping wastes up to
+// 50%). Slots of 16 B and more are multiples of 16, so slabs align them to 16
+// at least; a request aligned to more than 16 takes the power-of-two class for
+// max(len, align) instead, which the slab aligns to its size.
+struct QuarterClasses {
+  static constexpr unsigned count = 41;
+  static constexpr std::size_t max_slot = 32768;
+  static constexpr const char* name = "quarter";
+
+  static constexpr unsigned class_of(std::size_t len, std::size_t align) noexcept {
+    std::size_t need = std::max(len, align);
+    if (align > 16) need = std::bit_ceil(need);
+    if (need <= 8) return 0;
+    if (need <= 128) return static_cast<unsigned>((need + 15) >> 4);
+    if (need > max_slot) return count;
+    // need is in (2^e, 2^(e+1)], split into four steps of 2^(e-2).
+    unsigned e = static_cast<unsigned>(std::bit_width(need - 1)) - 1;
+    auto quarter = static_cast<unsigned>((need - 1) >> (e - 2));  // 4 .. 7
+    return 9 + (e - 7) * 4 + (quarter - 4);
+  }
+  static constexpr std::size_t slot_size(unsigned c) noexcept { return slot_sizes[c]; }
+
+ private:
+  static constexpr auto slot_sizes = [] {
+    struct Table {
+      std::uint32_t size[count];
+      constexpr std::uint32_t operator[](unsigned c) const { return size[c]; }
+    } table{};
+    table.size[0] = 8;
+    for (unsigned c = 1; c <= 8; ++c) table.size[c] = 16 * c;
+    for (unsigned c = 9; c < count; ++c) {
+      unsigned e = 7 + (c - 9) / 4;
+      table.size[c] = (5 + (c - 9) % 4) << (e - 2);
+    }
+    return table;
+  }();
 };
 
 }  // namespace wasmheap
