@@ -4,6 +4,7 @@
 // pointer, which class or how many pages its block has, so there are no headers.
 #pragma once
 
+#include <wasmheap/chunk_table.hpp>
 #include <wasmheap/layout.hpp>
 #include <wasmheap/page_map.hpp>
 #include <wasmheap/page_runs.hpp>
@@ -61,13 +62,11 @@ class Heap {
   // Frees a block from its pointer alone. nullptr and pointers the heap never
   // handed out are ignored.
   void free(void* p) noexcept {
-    if (p == nullptr || !pages_.owns(p)) return;
-    std::uint32_t page = pages_.page_of(p);
-    switch (map().kind(page)) {
-      case PageKind::slab: free_small(p, map().value(page)); break;
-      case PageKind::big: free_big(p); break;
-      default: break;
-    }
+    unsigned c = block_class(p);
+    if (c < class_count)
+      free_small(p, c);
+    else if (c == class_count)
+      free_big(p);
   }
 
   // Whether the block can take new_len bytes without moving. Small blocks can
@@ -85,13 +84,9 @@ class Heap {
 
   // Bytes the block at p can hold (its slot or page run); 0 for foreign pointers.
   std::size_t usable_size(const void* p) const noexcept {
-    if (p == nullptr || !pages_.owns(p)) return 0;
-    std::uint32_t page = pages_.page_of(p);
-    switch (map().kind(page)) {
-      case PageKind::slab: return Classes::slot_size(map().value(page));
-      case PageKind::big: return std::size_t{map().value(page)} << page_shift;
-      default: return 0;
-    }
+    unsigned c = block_class(p);
+    if (c < class_count) return Classes::slot_size(c);
+    return c == class_count ? std::size_t{map().value(pages_.page_of(p))} << page_shift : 0;
   }
 
   // C realloc over the unsized API: nullptr p allocates; the block stays in
@@ -99,15 +94,13 @@ class Heap {
   // it moves, and on failure the old block is left untouched and nullptr returned.
   void* realloc(void* p, std::size_t new_len) noexcept {
     if (p == nullptr) return alloc(new_len, 1);
-    std::size_t old_size = usable_size(p);
-    if (old_size == 0) return nullptr;
-    unsigned c = Classes::class_of(new_len, 1);
-    std::uint32_t page = pages_.page_of(p);
-    if (map().is(page, PageKind::slab) ? c == map().value(page) : c == class_count && resize_big(p, new_len))
-      return p;
+    unsigned c = block_class(p);
+    if (c > class_count) return nullptr;
+    unsigned new_c = Classes::class_of(new_len, 1);
+    if (new_c == c && (c < class_count || resize_big(p, new_len))) return p;
     void* q = alloc(new_len, 1);
     if (q == nullptr) return nullptr;
-    __builtin_memcpy(q, p, std::min(old_size, new_len));
+    __builtin_memcpy(q, p, std::min(usable_size(p), new_len));
     free(p);
     return q;
   }
@@ -134,23 +127,46 @@ class Heap {
     FreeSlot* next;
   };
 
+  // The small class of the block at p; class_count for a big block; above that
+  // for anything the heap did not hand out.
+  unsigned block_class(const void* p) const noexcept {
+    if (p == nullptr || !pages_.owns(p)) return class_count + 1;
+    std::uint32_t page = pages_.page_of(p);
+    switch (map().kind(page)) {
+      case PageKind::slab: return map().value(page);
+      case PageKind::big: return class_count;
+      case PageKind::chunked: {
+        unsigned c = chunks_.class_at(map().value(page), p);
+        return c < class_count ? c : class_count + 1;
+      }
+      default: return class_count + 1;
+    }
+  }
+
+  // Bytes of the slab holding p: a whole page, or a chunk of a chunked page.
+  // Slabs are aligned to their size, so p's offset in its slab is p mod that.
+  std::size_t slab_bytes_at(const void* p) const noexcept {
+    return map().is(pages_.page_of(p), PageKind::chunked) ? ChunkTable::chunk_size : page_size;
+  }
+
   // Whether p is the start of a slot in a slab of class c.
   bool is_slot_start(const void* p, unsigned c) const noexcept {
-    if (!pages_.owns(p)) return false;
-    std::uint32_t page = pages_.page_of(p);
-    auto offset = static_cast<std::size_t>(static_cast<const std::byte*>(p) - pages_.address_of(page));
-    return map().is(page, PageKind::slab) && map().value(page) == c && offset % Classes::slot_size(c) == 0 &&
-           offset < slots_per_slab(c) * Classes::slot_size(c);
+    if (block_class(p) != c) return false;
+    std::size_t bytes = slab_bytes_at(p), size = Classes::slot_size(c);
+    std::size_t offset = reinterpret_cast<std::uintptr_t>(p) & (bytes - 1);
+    return offset % size == 0 && offset < bytes / size * size;
   }
 
   // Every slot of a class is live, on its free list or not yet bumped to. The
   // free-list walk stops once it has seen more slots than the slabs hold, so a
   // cycle is reported instead of looping forever.
-  const char* check_class(unsigned c, std::size_t slabs) const noexcept {
-    std::size_t size = Classes::slot_size(c), capacity = slabs * slots_per_slab(c), unbumped = 0;
+  const char* check_class(unsigned c, std::size_t capacity) const noexcept {
+    std::size_t size = Classes::slot_size(c), unbumped = 0;
     if (bump_[c] != bump_end_[c]) {
       if (bump_[c] > bump_end_[c] || !is_slot_start(bump_[c], c)) return "bump range outside a slab of its class";
-      if (bump_end_[c] != pages_.address_of(pages_.page_of(bump_[c])) + slots_per_slab(c) * size)
+      std::size_t bytes = slab_bytes_at(bump_[c]);
+      auto slab = reinterpret_cast<std::uintptr_t>(bump_[c]) & ~(std::uintptr_t{bytes} - 1);
+      if (reinterpret_cast<std::uintptr_t>(bump_end_[c]) != slab + bytes / size * size)
         return "bump range does not end at its slab's last slot";
       unbumped = static_cast<std::size_t>(bump_end_[c] - bump_[c]) / size;
     }
@@ -166,28 +182,35 @@ class Heap {
     return nullptr;
   }
 
-  // Counts what the page map holds and checks each class and the statistics
-  // against it.
+  // Counts the slots and big blocks the page map holds, and checks each class
+  // and the statistics against them.
   const char* check_blocks() const noexcept {
-    std::size_t slabs[class_count] = {}, slab_pages = 0, big_blocks = 0, big_bytes = 0, heap_pages = 0;
+    std::size_t capacity[class_count] = {}, slab_pages = 0, big_blocks = 0, big_bytes = 0;
     for (std::uint32_t page = 0; page < pages_.top(); ++page) {
-      PageKind kind = map().kind(page);
-      if (kind == PageKind::unused) continue;
-      ++heap_pages;
-      if (kind == PageKind::slab) {
-        if (map().value(page) >= class_count) return "slab of no class";
-        ++slabs[map().value(page)];
-        ++slab_pages;
-      } else if (kind == PageKind::big) {
-        ++big_blocks;
-        big_bytes += std::size_t{map().value(page)} << page_shift;
+      std::uint32_t value = map().value(page);
+      switch (map().kind(page)) {
+        case PageKind::slab:
+          if (value >= class_count) return "slab of no class";
+          capacity[value] += slots_per_slab(value);
+          ++slab_pages;
+          break;
+        case PageKind::chunked:
+          for (unsigned i = 0; i < ChunkTable::chunks_per_page; ++i) {
+            unsigned c = chunks_.class_at(value, pages_.address_of(page) + i * ChunkTable::chunk_size);
+            if (c < class_count) capacity[c] += ChunkTable::chunk_size / Classes::slot_size(c);
+          }
+          break;
+        case PageKind::big:
+          ++big_blocks;
+          big_bytes += std::size_t{value} << page_shift;
+          break;
+        default: break;
       }
     }
     if (slab_pages != slab_pages_) return "slab page count differs from the page map";
-    if (heap_pages > pages_.memory().pages_grown()) return "the page map holds more pages than memory grew";
     std::size_t small_blocks = 0, small_bytes = 0;
     for (unsigned c = 0; c < class_count; ++c) {
-      if (const char* problem = check_class(c, slabs[c])) return problem;
+      if (const char* problem = check_class(c, capacity[c])) return problem;
       small_blocks += stats_.class_blocks_live[c];
       small_bytes += stats_.class_blocks_live[c] * Classes::slot_size(c);
     }
@@ -213,16 +236,67 @@ class Heap {
     return p;
   }
 
-  // Starts a fresh slab page for class c and returns its first slot.
+  // Starts a fresh slab for class c and returns its first slot. The first few
+  // slabs of a class of small slots are 4 KiB chunks; after that, whole pages.
   [[gnu::noinline]] std::byte* new_slab(unsigned c) noexcept {
-    std::byte* page = take_pages(1, page_size);
-    if (page == nullptr) return nullptr;
-    pages_.map().set(pages_.page_of(page), PageKind::slab, c);
-    ++slab_pages_;
     std::size_t size = Classes::slot_size(c);
-    bump_[c] = page + size;
-    bump_end_[c] = page + slots_per_slab(c) * size;
-    return page;
+    std::byte* slab = nullptr;
+    std::size_t slab_bytes = ChunkTable::chunk_size;
+    if (size <= max_chunk_slot && chunk_slabs_[c] < chunk_slabs_per_class && (slab = new_chunk(c)) != nullptr) {
+      ++chunk_slabs_[c];
+    } else {
+      slab = take_pages(1, page_size);
+      if (slab == nullptr) return nullptr;
+      pages_.map().set(pages_.page_of(slab), PageKind::slab, c);
+      ++slab_pages_;
+      slab_bytes = page_size;
+    }
+    bump_[c] = slab + size;
+    bump_end_[c] = slab + slab_bytes / size * size;
+    return slab;
+  }
+
+  static constexpr std::size_t max_chunk_slot = ChunkTable::chunk_size / 4;
+
+  // On first need, takes over the memory that was there before any growth (from
+  // __heap_base to the end of the initial memory, on wasm): its whole pages as a
+  // free run, and the 4 KiB chunks of the partial page below them as chunk slabs.
+  // Backends without initial memory (no initial_free()) skip this.
+  void adopt_initial_memory() noexcept {
+    if constexpr (requires(Memory& m) { m.initial_free(); }) {
+      if (adopted_initial_memory_) return;
+      adopted_initial_memory_ = true;
+      AddressRange free = pages_.memory().initial_free();
+      std::uintptr_t first_page_start = (free.begin + page_size - 1) & ~(std::uintptr_t{page_size} - 1);
+      if (free.begin >= free.end || first_page_start > free.end) return;
+      std::uint32_t first = pages_.page_of(reinterpret_cast<void*>(first_page_start));
+      std::uint32_t end = pages_.page_of(reinterpret_cast<void*>(free.end));
+      pages_.adopt(first, end);
+      std::uintptr_t first_chunk = (free.begin + ChunkTable::chunk_size - 1) >> ChunkTable::chunk_shift;
+      if (first_page_start != free.begin && (first_chunk << ChunkTable::chunk_shift) < first_page_start) {
+        std::uint32_t partial = first - 1;
+        pages_.map().set(partial, PageKind::chunked,
+                         chunks_.add_page(partial, static_cast<unsigned>(first_chunk % ChunkTable::chunks_per_page)));
+      }
+    }
+  }
+  static constexpr unsigned chunk_slabs_per_class = 4;
+
+  // A 4 KiB chunk for class c from a chunked page, starting a new chunked page
+  // if none has a free chunk; nullptr if neither can be had.
+  std::byte* new_chunk(unsigned c) noexcept {
+    adopt_initial_memory();
+    std::uint32_t page = 0;
+    unsigned chunk = 0;
+    if (!chunks_.take_chunk(c, page, chunk)) {
+      if (chunks_.full()) return nullptr;
+      std::byte* fresh = take_pages(1, page_size);
+      if (fresh == nullptr) return nullptr;
+      page = pages_.page_of(fresh);
+      pages_.map().set(page, PageKind::chunked, chunks_.add_page(page, 0));
+      chunks_.take_chunk(c, page, chunk);
+    }
+    return pages_.address_of(page) + chunk * ChunkTable::chunk_size;
   }
 
   static constexpr std::size_t slots_per_slab(unsigned c) noexcept { return page_size / Classes::slot_size(c); }
@@ -230,6 +304,7 @@ class Heap {
   // Pages for a slab or big block: from free runs if any fit; else, when enough
   // slab memory lies free, from slabs that turn out to be empty; else by growing.
   std::byte* take_pages(std::size_t n, std::size_t align) noexcept {
+    adopt_initial_memory();
     if (std::byte* p = pages_.take(n, align, /*may_grow=*/false)) return p;
     if (free_slab_bytes() >= page_size + 2 * free_slab_bytes_after_sweep_) sweep_empty_slabs();
     return pages_.take(n, align);
@@ -253,10 +328,14 @@ class Heap {
   [[gnu::noinline]] void sweep_empty_slabs() noexcept {
     PageMap& map = pages_.map();
     auto page_of = [this](const void* p) { return pages_.page_of(p); };
+    // Chunk slabs are few and small (chunk_slabs_per_class per class): they stay.
     auto count_free = [&map](std::uint32_t page, std::size_t slots) {
-      map.set(page, PageKind::slab, map.value(page) + static_cast<std::uint32_t>(slots << slab_count_shift));
+      if (map.is(page, PageKind::slab))
+        map.set(page, PageKind::slab, map.value(page) + static_cast<std::uint32_t>(slots << slab_count_shift));
     };
-    auto is_empty = [&map](std::uint32_t page, unsigned c) { return (map.value(page) >> slab_count_shift) == slots_per_slab(c); };
+    auto is_empty = [&map](std::uint32_t page, unsigned c) {
+      return map.is(page, PageKind::slab) && (map.value(page) >> slab_count_shift) == slots_per_slab(c);
+    };
     for (unsigned c = 0; c < class_count; ++c) {
       for (FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) count_free(page_of(slot), 1);
       if (bump_[c] != bump_end_[c]) count_free(page_of(bump_[c]), (bump_end_[c] - bump_[c]) / Classes::slot_size(c));
@@ -342,7 +421,10 @@ class Heap {
   FreeSlot* free_slots_[class_count] = {};
   std::byte* bump_[class_count] = {};
   std::byte* bump_end_[class_count] = {};
+  bool adopted_initial_memory_ = false;
   std::size_t slab_pages_ = 0;
+  std::uint8_t chunk_slabs_[class_count] = {};
+  ChunkTable chunks_;
   std::size_t free_slab_bytes_after_sweep_ = 0;
   Stats stats_;
   PageRuns<Memory> pages_;

@@ -17,6 +17,12 @@ inline constexpr std::size_t max_memory_pages = std::size_t{1} << 16;
 // requests (and anything that would overflow on the way) are impossible.
 inline constexpr std::size_t max_block_size = (max_memory_pages - 1) * page_size;
 
+// A span of addresses, [begin, end).
+struct AddressRange {
+  std::uintptr_t begin = 0;
+  std::uintptr_t end = 0;
+};
+
 constexpr bool is_power_of_two(std::size_t x) noexcept { return x != 0 && (x & (x - 1)) == 0; }
 
 // Whole pages needed for len bytes; len must be at most max_block_size.

@@ -20,6 +20,7 @@ enum class PageKind : std::uint32_t {
   big = 2,       // first page of a live big block; value = its page count
   free = 3,      // first or last page of a free run; value = the run's page count
   interior = 4,  // any other page of a big block or free run
+  chunked = 5,   // 4 KiB chunks, each a slab of its own class; value = ChunkTable descriptor
 };
 
 class PageMap {

@@ -46,6 +46,15 @@ class PageRuns {
     return reinterpret_cast<std::uintptr_t>(p) - memory_.base() < (std::uintptr_t{top_} << page_shift);
   }
 
+  // Takes over pages [first, end) that already exist (memory present before any
+  // growth) as one free run; the heap's top becomes `end`. Only before any take.
+  void adopt(std::uint32_t first, std::uint32_t end) noexcept {
+    top_ = end;
+    if (first >= end) return;
+    mark_interior(first + 1, end);
+    give(first, end - first);
+  }
+
   // One past the highest page the heap owns.
   std::uint32_t top() const noexcept { return top_; }
 
