@@ -1,4 +1,5 @@
 // The page layer on its own: exact runs, merging, best fit, in-place growth.
+#include <wasmheap/heap.hpp>
 #include <wasmheap/page_runs.hpp>
 #include <wasmheap/simulated_memory.hpp>
 
@@ -139,6 +140,62 @@ TEST(PageRuns, TakeFailsWhenMemoryIsCapped) {
   EXPECT_EQ(runs->take(1), nullptr);
   EXPECT_EQ(runs->take(0), nullptr);
   EXPECT_EQ(runs->take(max_memory_pages + 1), nullptr);
+}
+
+}  // namespace
+}  // namespace wasmheap::test
+
+namespace wasmheap::test {
+namespace {
+
+TEST(PageRunsMap, MovesToItsOwnPagesWhenMemoryOutgrowsIt) {
+  auto runs = std::make_unique<PageRuns<SimulatedMemory>>(SimulatedMemory());
+  EXPECT_TRUE(runs->map().is_inline());
+  std::byte* a = runs->take(200);
+  std::byte* b = runs->take(100);  // passes the 256 pages the inline map covers
+  ASSERT_NE(b, nullptr);
+  EXPECT_FALSE(runs->map().is_inline());
+  EXPECT_GE(runs->map().capacity(), 300u);
+  EXPECT_EQ(runs->map().value(runs->page_of(a)), 200u);  // entries survived the move
+  EXPECT_EQ(runs->map().value(runs->page_of(b)), 100u);
+  EXPECT_EQ(runs->check(), nullptr);
+  // 300 pages taken, and one for the map.
+  EXPECT_EQ(runs->memory().pages_grown(), 301u);
+}
+
+TEST(PageRunsMap, MovesIntoAFreeRunWhenOneFits) {
+  auto runs = std::make_unique<PageRuns<SimulatedMemory>>(SimulatedMemory());
+  std::byte* a = runs->take(200);
+  runs->take(50);
+  runs->give(runs->page_of(a), 200);
+  // Needs more than 256 pages of memory only if the free run cannot serve it.
+  std::byte* c = runs->take(20);
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(runs->map().is_inline());
+  std::byte* d = runs->take(300);
+  ASSERT_NE(d, nullptr);
+  EXPECT_FALSE(runs->map().is_inline());
+  // The map's page came from the free run left of the 50-page block, not from growth.
+  EXPECT_LT(reinterpret_cast<std::uintptr_t>(runs->map().storage()), reinterpret_cast<std::uintptr_t>(d));
+  EXPECT_EQ(runs->memory().pages_grown(), 250u + 300u);
+  EXPECT_EQ(runs->check(), nullptr);
+}
+
+TEST(PageRunsMap, StepsAsideForABlockGrowingAtTheTop) {
+  auto runs = std::make_unique<PageRuns<SimulatedMemory>>(SimulatedMemory());
+  std::byte* block = runs->take(250);
+  std::uint32_t first = runs->page_of(block);
+  for (std::uint32_t pages = 251; pages <= 1100; ++pages) ASSERT_TRUE(runs->extend(first, pages - 1, pages));
+  EXPECT_FALSE(runs->map().is_inline());
+  // The block never moved, and memory holds only it and the map's pages.
+  EXPECT_EQ(runs->map().value(first), 1100u);
+  EXPECT_LE(runs->memory().pages_grown(), 1100u + 4);
+  EXPECT_EQ(runs->check(), nullptr);
+}
+
+TEST(PageRunsMap, HeapObjectStaysSmall) {
+  // The map starts inside the heap object at 1 KiB, not at its 256 KiB maximum.
+  EXPECT_LT(sizeof(Heap<SimulatedMemory, QuarterClasses>), std::size_t{8} * 1024);
 }
 
 }  // namespace

@@ -12,11 +12,17 @@
 // Free runs keep their links in their own first page; their lengths live in the
 // page map at both ends (boundary tags), which is how a freed run finds its left
 // neighbour's start. Runs are binned by floor(log2(pages)).
+//
+// The page map grows with the heap (see page_map.hpp): before memory grows past
+// what the map covers, the map moves to pages of its own, taken like any run.
+// When those pages sit right above a block that grows in place at the top of
+// memory, the map moves up out of its way.
 #pragma once
 
 #include <wasmheap/layout.hpp>
 #include <wasmheap/page_map.hpp>
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -49,7 +55,8 @@ class PageRuns {
   // Takes over pages [first, end) that already exist (memory present before any
   // growth) as one free run; the heap's top becomes `end`. Only before any take.
   void adopt(std::uint32_t first, std::uint32_t end) noexcept {
-    top_ = end;
+    if (!cover(end)) return;
+    top_ = std::max(top_, end);
     if (first >= end) return;
     mark_interior(first + 1, end);
     give(first, end - first);
@@ -105,8 +112,16 @@ class PageRuns {
   // neighbour) ends there.
   bool extend(std::uint32_t first, std::uint32_t n, std::uint32_t new_n) noexcept {
     std::uint32_t end = first + n, need = new_n - n;
+    if (!cover(top_ + need)) return false;
     std::uint32_t right = end < top_ && map_.is(end, PageKind::free) ? map_.value(end) : 0;
-    if (right < need && (end + right != top_ || !grow_at_top(need - right))) return false;
+    if (right < need) {
+      if (right == 0 && map_is_between(end, top_)) {
+        if (!shift_map_up(need)) return false;
+        map_.set(first, PageKind::big, new_n);
+        return true;
+      }
+      if (end + right != top_ || !grow_at_top(need - right)) return false;
+    }
     if (right != 0) {
       unlink(end);
       map_.set(end, PageKind::interior);
@@ -131,7 +146,9 @@ class PageRuns {
     std::uint32_t free_runs = 0;
     for (std::uint32_t page = 0; page < top_;) {
       PageKind kind = map_.kind(page);
-      std::uint32_t len = kind == PageKind::big || kind == PageKind::free ? map_.value(page) : 1;
+      bool is_run = kind == PageKind::big || kind == PageKind::free || kind == PageKind::page_map;
+      std::uint32_t len = is_run ? map_.value(page) : 1;
+      if (kind == PageKind::page_map && !map_is_between(page, page + len)) return "stray page-map pages";
       if (kind == PageKind::interior) return "interior page outside any run";
       if (len == 0 || page + len > top_) return "run passes the top of memory";
       for (std::uint32_t i = 1; i + 1 < len; ++i)
@@ -209,16 +226,22 @@ class PageRuns {
     return false;
   }
 
+  // Takes the first n pages of the free run at `first`, leaving the rest free.
+  // The caller marks the first page.
+  void take_from_free_run(std::uint32_t first, std::uint32_t n) noexcept {
+    std::uint32_t len = map_.value(first);
+    unlink(first);
+    if (len > n)
+      add_free(first + n, len - n);
+    else if (len > 1)
+      map_.set(first + len - 1, PageKind::interior);
+  }
+
   // Finds or makes a run of exactly n pages and marks it as one big block.
   bool take_span(std::uint32_t n, std::uint32_t& first, bool may_grow) noexcept {
     if (best_fit(n, first)) {
-      std::uint32_t len = map_.value(first);
-      unlink(first);
-      if (len > n)
-        add_free(first + n, len - n);
-      else if (len > 1)
-        map_.set(first + len - 1, PageKind::interior);
-    } else if (!may_grow) {
+      take_from_free_run(first, n);
+    } else if (!may_grow || !cover(std::max<std::size_t>(memory_.size_pages(), top_) + n)) {
       return false;
     } else {
       // A free run at the top of memory is topped up instead of left behind.
@@ -244,6 +267,56 @@ class PageRuns {
   bool grow_at_top(std::uint32_t n) noexcept {
     if (memory_.size_pages() != top_ || memory_.grow(n) == nullptr) return false;
     mark_interior(top_, top_ + n);
+    top_ += n;
+    return true;
+  }
+
+  // Makes the page map cover every page below `needed`: moves it, at twice that
+  // size, into a free run that fits or onto fresh pages at the top of memory.
+  bool cover(std::size_t needed) noexcept {
+    if (needed <= map_.capacity()) return true;
+    if (needed > max_memory_pages) return false;
+    auto capacity = static_cast<std::uint32_t>(std::min(std::bit_ceil(needed) * 2, max_memory_pages));
+    std::uint32_t pages = map_pages(capacity), first = 0;
+    bool fresh = !best_fit(pages, first);
+    if (fresh) {
+      // Below `capacity`: memory is at most `needed` pages before this growth.
+      std::byte* grown = memory_.grow(pages);
+      if (grown == nullptr) return false;
+      first = page_of(grown);
+    } else {
+      take_from_free_run(first, pages);
+    }
+    const void* old_storage = map_.is_inline() ? nullptr : map_.storage();
+    std::uint32_t old_pages = map_pages(map_.capacity());
+    map_.move_to(reinterpret_cast<std::uint32_t*>(address_of(first)), capacity);
+    if (fresh) {
+      mark_interior(first + 1, first + pages);
+      top_ = first + pages;
+    }
+    map_.set(first, PageKind::page_map, pages);
+    if (old_storage != nullptr) give(page_of(old_storage), old_pages);
+    return true;
+  }
+
+  static std::uint32_t map_pages(std::uint32_t capacity) noexcept {
+    return static_cast<std::uint32_t>(pages_for(std::size_t{capacity} * sizeof(std::uint32_t)));
+  }
+
+  // Whether the page map's own pages are exactly [first, end).
+  bool map_is_between(std::uint32_t first, std::uint32_t end) const noexcept {
+    return !map_.is_inline() && page_of(map_.storage()) == first && first + map_.value(first) == end;
+  }
+
+  // The map sits at the top of memory, right above a block that wants n more
+  // pages: grow memory by n and move the map up by n pages, leaving the pages it
+  // held (marked interior) for the block below.
+  bool shift_map_up(std::uint32_t n) noexcept {
+    std::uint32_t first = page_of(map_.storage()), pages = map_.value(first);
+    if (top_ + n > map_.capacity() || memory_.size_pages() != top_ || memory_.grow(n) == nullptr) return false;
+    map_.move_to(reinterpret_cast<std::uint32_t*>(address_of(first + n)), map_.capacity());
+    mark_interior(first, top_ + n);
+    map_.set(first + n, PageKind::page_map, pages);
     top_ += n;
     return true;
   }
