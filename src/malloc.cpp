@@ -19,4 +19,10 @@ int posix_memalign(void** out, std::size_t align, std::size_t size) { return mf:
 void* memalign(std::size_t align, std::size_t size) { return mf::memalign(align, size); }
 std::size_t malloc_usable_size(void* p) { return mf::malloc_usable_size(p); }
 
+// wasi-libc's own code (e.g. __cxa_atexit) allocates through these internal
+// names; without them the linker would pull in its dlmalloc beside wasmheap.
+void* __libc_malloc(std::size_t size) { return mf::malloc(size); }
+void* __libc_calloc(std::size_t count, std::size_t size) { return mf::calloc(count, size); }
+void __libc_free(void* p) { mf::free(p); }
+
 }  // extern "C"

@@ -245,7 +245,7 @@ class Heap {
     if (size <= max_chunk_slot && chunk_slabs_[c] < chunk_slabs_per_class && (slab = new_chunk(c)) != nullptr) {
       ++chunk_slabs_[c];
     } else {
-      slab = take_pages(1, page_size);
+      slab = take_slab_page();
       if (slab == nullptr) return nullptr;
       pages_.map().set(pages_.page_of(slab), PageKind::slab, c);
       ++slab_pages_;
@@ -290,7 +290,7 @@ class Heap {
     unsigned chunk = 0;
     if (!chunks_.take_chunk(c, page, chunk)) {
       if (chunks_.full()) return nullptr;
-      std::byte* fresh = take_pages(1, page_size);
+      std::byte* fresh = take_slab_page();
       if (fresh == nullptr) return nullptr;
       page = pages_.page_of(fresh);
       pages_.map().set(page, PageKind::chunked, chunks_.add_page(page, 0));
@@ -301,13 +301,20 @@ class Heap {
 
   static constexpr std::size_t slots_per_slab(unsigned c) noexcept { return page_size / Classes::slot_size(c); }
 
-  // Pages for a slab or big block: from free runs if any fit; else, when enough
-  // slab memory lies free, from slabs that turn out to be empty; else by growing.
+  // Pages for a slab or big block. Empty slab pages are swept back first once
+  // enough slab memory lies free, so they are reused before memory grows and
+  // before they scatter between the runs that big blocks grow into.
   std::byte* take_pages(std::size_t n, std::size_t align) noexcept {
-    adopt_initial_memory();
-    if (std::byte* p = pages_.take(n, align, /*may_grow=*/false)) return p;
-    if (free_slab_bytes() >= page_size + 2 * free_slab_bytes_after_sweep_) sweep_empty_slabs();
+    prepare_to_take_pages();
     return pages_.take(n, align);
+  }
+  std::byte* take_slab_page() noexcept {
+    prepare_to_take_pages();
+    return pages_.take_low_page();
+  }
+  void prepare_to_take_pages() noexcept {
+    adopt_initial_memory();
+    if (free_slab_bytes() >= page_size + 2 * free_slab_bytes_after_sweep_) sweep_empty_slabs();
   }
 
   // Bytes of slab pages that no live slot holds: free slots and unbumped tails.
@@ -322,9 +329,9 @@ class Heap {
   // pages, so finding the empty pages takes a walk over all free lists: their
   // free slots are counted per page in the page map (above the class id), and
   // the slots of pages found empty are unlinked. take_pages runs this only when
-  // memory would otherwise grow and the free slab memory has at least doubled
-  // since the last sweep, so its cost is amortised over the frees that made it
-  // worthwhile, and the alloc/free fast paths pay nothing for it.
+  // the free slab memory has grown by a page and at least doubled since the last
+  // sweep, so its cost is amortised over the frees that made it worthwhile, and
+  // the alloc/free fast paths pay nothing for it.
   [[gnu::noinline]] void sweep_empty_slabs() noexcept {
     PageMap& map = pages_.map();
     auto page_of = [this](const void* p) { return pages_.page_of(p); };

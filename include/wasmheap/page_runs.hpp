@@ -65,6 +65,19 @@ class PageRuns {
   // One past the highest page the heap owns.
   std::uint32_t top() const noexcept { return top_; }
 
+  // One page for a slab, marked as a big block of one page. Slabs come from the
+  // lowest free run, so they gather at the bottom of memory and leave the runs
+  // above them to big blocks, which can then grow in place.
+  std::byte* take_low_page() noexcept {
+    std::uint32_t first = 0;
+    if (lowest_run(first)) {
+      take_from_free_run(first, 1);
+      map_.set(first, PageKind::big, 1);
+      return address_of(first);
+    }
+    return take(1);
+  }
+
   // A run of n pages starting at an address aligned to `align` bytes, marked in
   // the map as a big block of n pages; nullptr when memory cannot (or, without
   // may_grow, must not) grow enough.
@@ -235,6 +248,16 @@ class PageRuns {
       add_free(first + n, len - n);
     else if (len > 1)
       map_.set(first + len - 1, PageKind::interior);
+  }
+
+  // The free run at the lowest address.
+  bool lowest_run(std::uint32_t& found) const noexcept {
+    const FreeRun* lowest = nullptr;
+    for (const FreeRun* head : bins_)
+      for (const FreeRun* run = head; run != nullptr; run = run->next)
+        if (lowest == nullptr || run < lowest) lowest = run;
+    if (lowest != nullptr) found = page_of(lowest);
+    return lowest != nullptr;
   }
 
   // Finds or makes a run of exactly n pages and marks it as one big block.
