@@ -1,0 +1,222 @@
+#!/usr/bin/env node
+// The benchmark driver: installs what is missing, builds every variant, runs
+// the matrix in Node and in headless Chromium, prints Markdown tables and
+// writes results/latest.json, results/latest.md and results/report.html.
+//
+//   node bench/run.mjs                 quick matrix (a few minutes)
+//   node bench/run.mjs --full          more warm-ups and timed runs
+//   options: --engines=node,chromium  --variants=a,b  --workloads=a,b
+//            --runs=N --warmups=N --rounds=N  --skip-setup  --strict (exit 1 if a workload failed)
+//            --report-only (re-render latest.md and report.html from latest.json)
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { BENCH, ROOT, VARIANTS, ZIG, buildAll, jobs } from './lib/build.mjs';
+import { ensurePrereqs, versionOf } from './lib/setup.mjs';
+import { markdown, html } from './lib/report.mjs';
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const opt = (name, dflt) => {
+  const a = argv.find((x) => x.startsWith(`--${name}=`));
+  return a ? a.slice(name.length + 3) : dflt;
+};
+if (flag('help')) {
+  process.stdout.write(readFileSync(new URL(import.meta.url)).toString().split('\n').slice(1, 10).join('\n') + '\n');
+  process.exit(0);
+}
+
+const RESULTS = join(BENCH, 'results');
+if (flag('report-only')) {
+  const data = JSON.parse(readFileSync(join(RESULTS, 'latest.json'), 'utf8'));
+  const md = markdown(data);
+  writeFileSync(join(RESULTS, 'latest.md'), md);
+  writeFileSync(join(RESULTS, 'report.html'), html(data));
+  process.stdout.write(md);
+  process.exit(0);
+}
+
+const full = flag('full');
+// Timed runs are split across rounds (see runMatrix in lib/runner.mjs);
+// each round starts a fresh instance with its own warm-up.
+const settings = {
+  mode: full ? 'full' : 'quick',
+  warmups: Number(opt('warmups', full ? 3 : 2)),
+  runs: Number(opt('runs', full ? 21 : 8)),
+  rounds: Number(opt('rounds', full ? 3 : 2)),
+};
+const engines = opt('engines', 'node,chromium').split(',');
+const variants = opt('variants', VARIANTS.join(',')).split(',');
+const onlyWorkloads = opt('workloads', null)?.split(',') ?? null;
+const log = (m) => process.stderr.write(m + '\n');
+
+for (const v of variants) if (!VARIANTS.includes(v)) throw new Error(`unknown variant ${v}; known: ${VARIANTS.join(', ')}`);
+
+const started = Date.now();
+const loadAtStart = os.loadavg();
+if (!flag('skip-setup')) ensurePrereqs({ chromium: engines.includes('chromium'), log });
+
+// ---- build ----------------------------------------------------------------------
+const since = (t) => `${Math.round((Date.now() - t) / 1000)} s`;
+let phase = Date.now();
+const manifest = await buildAll({ variants, log });
+log(`built in ${since(phase)}`);
+const built = variants.filter((v) => manifest.variants[v]?.wasm);
+for (const v of variants) if (!built.includes(v)) log(`skipping ${v}: ${manifest.variants[v]?.reason}`);
+
+// ---- run ----------------------------------------------------------------------------
+const results = [];
+const engineInfo = {};
+let workloadNames = null;
+
+function record(engine, variant, r) {
+  results.push({ ...r, engine, variant });
+  if (r.reason) log(`  ${engine}/${variant}/${r.workload}: ${r.reason}`);
+}
+
+function nodeMatrix() {
+  return new Promise((resolve) => {
+    // --no-liftoff: optimised (TurboFan) code from the start, so a short
+    // warm-up measures the same code tier as a long one.
+    const args = [
+      '--expose-gc',
+      '--no-liftoff',
+      join(BENCH, 'lib/node_worker.mjs'),
+      settings.warmups,
+      settings.runs,
+      settings.rounds,
+      onlyWorkloads ? onlyWorkloads.join(',') : '-',
+      ...built.map((v) => `${v}=${join(BENCH, manifest.variants[v].wasm)}`),
+    ];
+    const child = spawn(process.execPath, args.map(String), { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('close', (code) => {
+      try {
+        resolve({ results: JSON.parse(out.trim().split('\n').pop()) });
+      } catch {
+        resolve({ error: `node exited ${code} without results` });
+      }
+    });
+  });
+}
+
+function recordAll(engine, out) {
+  if (out.error) for (const v of built) record(engine, v, { workload: '*', reason: out.error });
+  for (const x of out.results ?? []) record(engine, x.variant, x);
+  workloadNames ??= out.results?.length ? [...new Set(out.results.map((x) => x.workload))] : null;
+}
+
+if (engines.includes('node') && built.length) {
+  engineInfo.node = {
+    label: `Node ${process.version} (V8 ${process.versions.v8})`,
+    notes: 'flags --no-liftoff --expose-gc; WASI imports from bench/lib/wasi.mjs; timer process.hrtime (ns)',
+  };
+  log('node: running the matrix');
+  phase = Date.now();
+  recordAll('node', await nodeMatrix());
+  log(`node done in ${since(phase)}`);
+}
+
+if (engines.includes('chromium') && built.length) {
+  try {
+    const { runChromium } = await import('./lib/chromium_engine.mjs');
+    log('chromium: running the matrix');
+    phase = Date.now();
+    const out = await runChromium({
+      root: BENCH,
+      variants: built.map((v) => ({ name: v, wasm: manifest.variants[v].wasm })),
+      warmups: settings.warmups,
+      runs: settings.runs,
+      rounds: settings.rounds,
+      only: onlyWorkloads,
+      log,
+    });
+    engineInfo.chromium = {
+      label: `Chromium ${out.version} (headless, Debian)`,
+      notes: `flags --js-flags=--expose-gc --no-liftoff; timer performance.now(); crossOriginIsolated=${out.crossOriginIsolated}`,
+    };
+    recordAll('chromium', out);
+    log(`chromium done in ${since(phase)}`);
+  } catch (e) {
+    log(`chromium: ${e.message}`);
+    engineInfo.chromium = { label: 'Chromium', notes: `not run: ${e.message.split('\n')[0]}` };
+    recordAll('chromium', { error: `Chromium could not run: ${e.message.split('\n')[0]}` });
+  }
+}
+
+// Variants that were not built get a row per workload saying why.
+workloadNames ??= onlyWorkloads ?? [];
+for (const engine of engines) {
+  for (const v of variants.filter((x) => !built.includes(x))) {
+    for (const w of workloadNames) {
+      results.push({ engine, variant: v, workload: w, ns_per_op_median: null, ns_per_op_min: null, pages_added: null, peak_live_bytes: null, skipped: true, reason: manifest.variants[v]?.reason ?? 'not built' });
+    }
+  }
+}
+
+// ---- write ------------------------------------------------------------------------
+function gitDescribe() {
+  const head = versionOf('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
+  const dirty = versionOf('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no']);
+  return head ? `${head}${dirty ? ' (with uncommitted changes)' : ''}` : null;
+}
+
+const data = {
+  generated: new Date().toISOString(),
+  settings: { ...settings, engines, only_workloads: onlyWorkloads },
+  variants,
+  workloads: workloadNames,
+  results: results.map((r) => ({
+    engine: r.engine,
+    variant: r.variant,
+    workload: r.workload,
+    ns_per_op_median: r.ns_per_op_median ?? null,
+    ns_per_op_min: r.ns_per_op_min ?? null,
+    pages_added: r.pages_added ?? null,
+    peak_live_bytes: r.peak_live_bytes ?? null,
+    pages_at_start: r.pages_at_start ?? null,
+    ops: r.ops ?? null,
+    runs: r.runs ?? 0,
+    ...(r.skipped ? { skipped: true } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
+  })),
+  code: manifest.code,
+  machine: {
+    cpu: os.cpus()[0]?.model,
+    cores: os.cpus().length,
+    memory_gib: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    debian: (() => {
+      try {
+        return readFileSync('/etc/debian_version', 'utf8').trim();
+      } catch {
+        return null;
+      }
+    })(),
+    load_average_start: loadAtStart.map((x) => x.toFixed(2)).join(' '),
+    load_average_end: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    build_jobs: jobs(),
+    clang: versionOf('clang-19'),
+    emcc: versionOf('emcc'),
+    zig: versionOf(ZIG, ['version']),
+    wasm_opt: versionOf('wasm-opt'),
+    git: gitDescribe(),
+    wasmheap_libraries: manifest.notes.find((n) => n.startsWith('wasmheap')) ?? manifest.variants.wasmheap?.reason ?? null,
+    seconds: Math.round((Date.now() - started) / 1000),
+  },
+  engines: engineInfo,
+};
+
+mkdirSync(RESULTS, { recursive: true });
+const md = markdown(data);
+writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(data, null, 2) + '\n');
+writeFileSync(join(RESULTS, 'latest.md'), md);
+writeFileSync(join(RESULTS, 'report.html'), html(data));
+process.stdout.write('\n' + md);
+log(`\nwrote ${join('bench/results', 'latest.json')}, latest.md, report.html in ${data.machine.seconds} s`);
+
+const failed = data.results.filter((r) => r.reason && built.includes(r.variant));
+if (failed.length) log(`${failed.length} workload run(s) failed`);
+if (flag('strict') && failed.length) process.exit(1);

@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// Renders the HTML report in headless Chromium, saves a screenshot and checks
+// that its charts are there: an SVG per chart, with bars of sane geometry for
+// each variant. Exits non-zero on any failed check.
+//
+//   node bench/test_report.mjs [REPORT.html]
+// Without an argument it checks bench/results/report.html; if that does not
+// exist it renders one from results/latest.json, or from a small made-up
+// data set, so the check also works on a fresh clone.
+import { existsSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BENCH } from './lib/build.mjs';
+import { html } from './lib/report.mjs';
+import { launchChromium } from './lib/chromium_engine.mjs';
+import { ensurePrereqs } from './lib/setup.mjs';
+
+const RESULTS = join(BENCH, 'results');
+
+function sampleData() {
+  const variants = ['wasmheap', 'bump', 'dlmalloc', 'zig'];
+  const workloads = ['alloc_free_32', 'churn'];
+  const results = [];
+  for (const v of variants)
+    for (const w of workloads)
+      results.push({ engine: 'node', variant: v, workload: w, ns_per_op_median: 10 + v.length, ns_per_op_min: 9, pages_added: v.length, peak_live_bytes: 32 });
+  return {
+    generated: 'sample',
+    settings: { mode: 'sample', warmups: 1, runs: 7 },
+    variants,
+    workloads,
+    results,
+    code: variants.map((v) => ({ variant: v, code_bytes_malloc: v === 'bump' ? 0 : 1000 * v.length, code_bytes_sized: v === 'zig' || v === 'wasmheap' ? 300 : null })),
+    engines: { node: { label: 'Node (sample)' } },
+  };
+}
+
+function reportPath() {
+  if (process.argv[2]) return { path: resolve(process.argv[2]), data: null };
+  const report = join(RESULTS, 'report.html');
+  const json = join(RESULTS, 'latest.json');
+  const data = existsSync(json) ? JSON.parse(readFileSync(json, 'utf8')) : null;
+  if (existsSync(report)) return { path: report, data };
+  const dir = mkdtempSync(join(tmpdir(), 'wasmheap-report-'));
+  const path = join(dir, 'report.html');
+  const d = data ?? sampleData();
+  writeFileSync(path, html(d));
+  return { path, data: d };
+}
+
+let passed = 0;
+let failed = 0;
+function check(ok, what) {
+  if (ok) passed++;
+  else {
+    failed++;
+    process.stderr.write(`FAIL: ${what}\n`);
+  }
+}
+
+ensurePrereqs({ toolchains: false, chromium: true });
+const { path, data } = reportPath();
+const browser = await launchChromium();
+try {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(pathToFileURL(path).href);
+  const shot = join(RESULTS, 'report.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  console.log(`screenshot: ${shot}`);
+
+  const charts = await page.$$eval('figure.chart', (figs) =>
+    figs.map((f) => {
+      const svg = f.querySelector('svg');
+      const bars = [...(svg?.querySelectorAll('rect.bar') ?? [])];
+      const box = svg?.getBoundingClientRect();
+      return {
+        id: f.id,
+        svg: !!svg,
+        width: box?.width ?? 0,
+        height: box?.height ?? 0,
+        bars: bars.length,
+        variants: [...new Set(bars.map((b) => b.dataset.variant))],
+        badBars: bars.filter((b) => {
+          const w = Number(b.getAttribute('width'));
+          const x = Number(b.getAttribute('x'));
+          return !(w > 0) || !Number.isFinite(x) || x < 0 || x + w > svg.viewBox.baseVal.width + 0.5;
+        }).length,
+        nan: /NaN|undefined/.test(svg?.outerHTML ?? ''),
+        titles: svg?.querySelectorAll('rect.bar > title').length ?? 0,
+      };
+    }),
+  );
+
+  check(errors.length === 0, `page errors: ${errors.join('; ')}`);
+  check(charts.length >= 3, `at least 3 charts (time per engine, pages, code), found ${charts.length}`);
+  check(charts.some((c) => c.id.startsWith('time-')), 'a time chart');
+  check(charts.some((c) => c.id === 'pages'), 'the pages chart');
+  check(charts.some((c) => c.id === 'code'), 'the code-size chart');
+  for (const c of charts) {
+    check(c.svg, `${c.id}: has an <svg>`);
+    check(c.width > 300 && c.height > 60, `${c.id}: rendered with a real size (${c.width}x${c.height})`);
+    check(c.bars > 0, `${c.id}: has bars`);
+    check(c.badBars === 0, `${c.id}: ${c.badBars} bars with bad geometry`);
+    check(!c.nan, `${c.id}: no NaN/undefined in the SVG`);
+    check(c.titles === c.bars, `${c.id}: every bar has a tooltip`);
+  }
+  // Every variant that has numbers should have bars in the time charts.
+  if (data) {
+    for (const c of charts.filter((x) => x.id.startsWith('time-'))) {
+      const engine = c.id.slice(5);
+      const withNumbers = [...new Set(data.results.filter((r) => r.engine === engine && r.ns_per_op_median != null).map((r) => r.variant))];
+      for (const v of withNumbers) check(c.variants.includes(v), `${c.id}: bars for ${v}`);
+    }
+  }
+  const png = readFileSync(shot);
+  check(png.length > 10000 && png.subarray(1, 4).toString() === 'PNG', 'screenshot is a real PNG');
+} finally {
+  await browser.close();
+}
+
+console.log(`report: ${path}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
