@@ -1,29 +1,48 @@
 # The two commands of the README:
-#   make bench   builds wasmheap and shows it working and measured
-#   make test    runs every test
-.PHONY: setup bench test test-host test-asan clean
+#   make bench   builds wasmheap for wasm, runs the example programs under Node,
+#                then runs the benchmark suite (quick matrix, Node and Chromium)
+#   make test    runs every test: host, ASan+UBSan (with a bounded fuzz run),
+#                the checked build, ThreadSanitizer, wasm32-wasi under Node, and
+#                the benchmark report's rendering check
+.PHONY: setup bench examples test test-host test-asan test-checked test-tsan test-wasm test-report clean
 
-JOBS ?= $(shell nproc)
+JOBS ?= 2
+NODE_WASI = node --no-warnings tests/node/run_wasi.mjs
 
 setup:
 	@scripts/setup.sh
 
-bench: setup
-	cmake --preset host
-	cmake --build --preset host -j $(JOBS)
-	build/host/examples/heap_demo
+examples: setup
+	cmake --preset wasm32-wasi
+	cmake --build --preset wasm32-wasi -j $(JOBS) --target hello_c hello_cxx
+	$(NODE_WASI) build/wasm32-wasi/examples/hello_c.wasm
+	$(NODE_WASI) build/wasm32-wasi/examples/hello_cxx.wasm
 
-test: setup test-host test-asan
+bench: examples
+	bench/run.sh
 
-test-host:
-	cmake --preset host
-	cmake --build --preset host -j $(JOBS)
-	ctest --preset host -j $(JOBS)
+test: setup test-host test-asan test-checked test-tsan test-wasm test-report
 
-test-asan:
-	cmake --preset host-asan
-	cmake --build --preset host-asan -j $(JOBS)
-	ctest --preset host-asan -j $(JOBS)
+# Configure, build and test one CMake preset.
+define preset
+	cmake --preset $(1)
+	cmake --build --preset $(1) -j $(JOBS)
+	ctest --preset $(1) -j $(JOBS)
+endef
+
+test-host: setup
+	$(call preset,host)
+test-asan: setup
+	$(call preset,host-asan)
+test-checked: setup
+	$(call preset,host-checked)
+test-tsan: setup
+	$(call preset,host-tsan)
+test-wasm: setup
+	$(call preset,wasm32-wasi)
+
+test-report: setup
+	node bench/test_report.mjs
 
 clean:
-	rm -rf build
+	rm -rf build bench/build

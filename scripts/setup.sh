@@ -2,13 +2,14 @@
 # Installs what building and testing wasmheap needs on Debian 12, if missing.
 set -euo pipefail
 
-packages=(cmake make clang-19 lld-19 libclang-rt-19-dev googletest
+packages=(cmake make clang-19 lld-19 llvm-19 libclang-rt-19-dev googletest
           libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32 wasi-libc
           binaryen wabt nodejs emscripten)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   sudo_cmd=()
