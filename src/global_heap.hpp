@@ -9,6 +9,22 @@
 #include <wasmheap/simulated_memory.hpp>
 #endif
 
+// Threads: wasm compiled with atomics (-pthread, -matomics) has them; on the
+// host, WASMHEAP_THREADS=1 (CMake option WASMHEAP_THREADS) turns them on.
+// Either way it can be forced with -DWASMHEAP_THREADS=0 or 1.
+#if !defined(WASMHEAP_THREADS)
+#if defined(__wasm_atomics__)
+#define WASMHEAP_THREADS 1
+#else
+#define WASMHEAP_THREADS 0
+#endif
+#endif
+
+#if WASMHEAP_THREADS
+#include <wasmheap/futex_lock.hpp>
+#include <wasmheap/locked_heap.hpp>
+#endif
+
 namespace wasmheap {
 
 // The size-class policy is chosen at build time (CMake: WASMHEAP_CLASS_POLICY).
@@ -19,7 +35,20 @@ using GlobalClasses = QuarterClasses;
 #endif
 
 #if defined(__wasm__)
-using GlobalHeap = Heap<WasmMemory, GlobalClasses>;
+using GlobalHeapCore = Heap<WasmMemory, GlobalClasses>;
+#else
+using GlobalHeapCore = Heap<SimulatedMemory, GlobalClasses>;
+#endif
+
+// With threads, one lock around every call; without, the heap itself, so a
+// single-threaded build compiles to exactly the code it would without threads.
+#if WASMHEAP_THREADS
+using GlobalHeap = LockedHeap<GlobalHeapCore, FutexLock>;
+#else
+using GlobalHeap = GlobalHeapCore;
+#endif
+
+#if defined(__wasm__)
 // Constant-initialised: it lives in zeroed static memory, needs no constructor
 // call and no "already initialised?" check on any path.
 extern GlobalHeap global_heap_instance;
@@ -27,7 +56,6 @@ inline GlobalHeap& global_heap() noexcept { return global_heap_instance; }
 #else
 // On the host the global heap runs over simulated memory, so the C API and the
 // malloc family can be tested natively (under their wasmheap_ names only).
-using GlobalHeap = Heap<SimulatedMemory, GlobalClasses>;
 GlobalHeap& global_heap() noexcept;
 #endif
 

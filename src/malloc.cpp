@@ -25,4 +25,13 @@ void* __libc_malloc(std::size_t size) { return mf::malloc(size); }
 void* __libc_calloc(std::size_t count, std::size_t size) { return mf::calloc(count, size); }
 void __libc_free(void* p) { mf::free(p); }
 
+#if defined(__EMSCRIPTEN__)
+// Emscripten's runtime allocates thread stacks and TLS blocks (with -pthread)
+// and mmap'd memory through these names, which its own allocators define; with
+// -sMALLOC=none they must come from here or those links fail.
+void* emscripten_builtin_malloc(std::size_t size) { return mf::malloc(size); }
+void emscripten_builtin_free(void* p) { mf::free(p); }
+void* emscripten_builtin_memalign(std::size_t align, std::size_t size) { return mf::memalign(align, size); }
+#endif
+
 }  // extern "C"

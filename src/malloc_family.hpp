@@ -39,59 +39,77 @@ inline void* null_with(int code) noexcept {
   return nullptr;
 }
 
-inline void* malloc(std::size_t size) noexcept {
-  void* p = global_heap().alloc(size, malloc_align);
-  return p != nullptr ? p : null_with(enomem);
-}
-
-inline void free(void* p) noexcept { global_heap().free(p); }
-
 inline bool multiply_overflows(std::size_t a, std::size_t b, std::size_t& product) noexcept {
   return __builtin_mul_overflow(a, b, &product);
 }
 
-inline void* calloc(std::size_t count, std::size_t size) noexcept {
+// Each function works on the heap it is given, so tests and fuzzers can run
+// exactly these semantics over a private heap; the global-heap versions the
+// C API and the standard names use follow below.
+
+template <class AnyHeap>
+inline void* malloc(AnyHeap& heap, std::size_t size) noexcept {
+  void* p = heap.alloc(size, malloc_align);
+  return p != nullptr ? p : null_with(enomem);
+}
+
+template <class AnyHeap>
+inline void* calloc(AnyHeap& heap, std::size_t count, std::size_t size) noexcept {
   std::size_t bytes = 0;
   if (multiply_overflows(count, size, bytes)) return null_with(enomem);
-  void* p = malloc(bytes);
+  void* p = malloc(heap, bytes);
   if (p != nullptr) __builtin_memset(p, 0, bytes);
   return p;
 }
 
 // realloc(p, 0) behaves as wasi-libc's dlmalloc: the block shrinks to a
 // minimal live block (not NULL), which must still be freed.
-inline void* realloc(void* p, std::size_t size) noexcept {
-  void* q = global_heap().realloc(p, size);
+template <class AnyHeap>
+inline void* realloc(AnyHeap& heap, void* p, std::size_t size) noexcept {
+  void* q = heap.realloc(p, size);
   return q != nullptr ? q : null_with(enomem);
 }
 
-inline void* reallocarray(void* p, std::size_t count, std::size_t size) noexcept {
+template <class AnyHeap>
+inline void* reallocarray(AnyHeap& heap, void* p, std::size_t count, std::size_t size) noexcept {
   std::size_t bytes = 0;
   if (multiply_overflows(count, size, bytes)) return null_with(enomem);
-  return realloc(p, bytes);
+  return realloc(heap, p, bytes);
 }
 
 // aligned_alloc and memalign refuse an alignment that is not a power of two
 // with EINVAL (as musl and wasi-libc do); C17 drops the rule that size be a
 // multiple of the alignment, so any size is accepted.
-inline void* memalign(std::size_t align, std::size_t size) noexcept {
+template <class AnyHeap>
+inline void* memalign(AnyHeap& heap, std::size_t align, std::size_t size) noexcept {
   if (!is_power_of_two(align)) return null_with(einval);
-  void* p = global_heap().alloc(size, align);
+  void* p = heap.alloc(size, align);
   return p != nullptr ? p : null_with(enomem);
 }
 
-inline void* aligned_alloc(std::size_t align, std::size_t size) noexcept { return memalign(align, size); }
-
 // posix_memalign reports through its result and leaves errno and *out alone
 // on failure; the alignment must also be a multiple of sizeof(void*).
-inline int posix_memalign(void** out, std::size_t align, std::size_t size) noexcept {
+template <class AnyHeap>
+inline int posix_memalign(AnyHeap& heap, void** out, std::size_t align, std::size_t size) noexcept {
   if (!is_power_of_two(align) || align % sizeof(void*) != 0) return einval;
-  void* p = global_heap().alloc(size, align);
+  void* p = heap.alloc(size, align);
   if (p == nullptr) return enomem;
   *out = p;
   return 0;
 }
 
+inline void* malloc(std::size_t size) noexcept { return malloc(global_heap(), size); }
+inline void free(void* p) noexcept { global_heap().free(p); }
+inline void* calloc(std::size_t count, std::size_t size) noexcept { return calloc(global_heap(), count, size); }
+inline void* realloc(void* p, std::size_t size) noexcept { return realloc(global_heap(), p, size); }
+inline void* reallocarray(void* p, std::size_t count, std::size_t size) noexcept {
+  return reallocarray(global_heap(), p, count, size);
+}
+inline void* memalign(std::size_t align, std::size_t size) noexcept { return memalign(global_heap(), align, size); }
+inline void* aligned_alloc(std::size_t align, std::size_t size) noexcept { return memalign(align, size); }
+inline int posix_memalign(void** out, std::size_t align, std::size_t size) noexcept {
+  return posix_memalign(global_heap(), out, align, size);
+}
 inline std::size_t malloc_usable_size(const void* p) noexcept { return global_heap().usable_size(p); }
 
 }  // namespace wasmheap::malloc_family

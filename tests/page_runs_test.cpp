@@ -200,3 +200,23 @@ TEST(PageRunsMap, HeapObjectStaysSmall) {
 
 }  // namespace
 }  // namespace wasmheap::test
+
+namespace wasmheap::test {
+namespace {
+
+TEST(PageRunsMap, CoversMemoryGrownBySomeoneElse) {
+  auto runs = std::make_unique<PageRuns<SimulatedMemory>>(SimulatedMemory());
+  std::byte* block = runs->take(200);
+  ASSERT_NE(runs->memory().grow(2000), nullptr);  // another user of memory.grow
+  std::uint32_t first = runs->page_of(block);
+  EXPECT_FALSE(runs->extend(first, 200, 300));  // not contiguous any more
+  std::byte* other = runs->take(300);            // lands above the foreign pages
+  ASSERT_NE(other, nullptr);
+  EXPECT_GE(runs->map().capacity(), runs->page_of(other) + 300);
+  EXPECT_EQ(runs->map().value(first), 200u);
+  EXPECT_EQ(runs->map().value(runs->page_of(other)), 300u);
+  EXPECT_EQ(runs->check(), nullptr);
+}
+
+}  // namespace
+}  // namespace wasmheap::test

@@ -4,6 +4,7 @@
 // pointer, which class or how many pages its block has, so there are no headers.
 #pragma once
 
+#include <wasmheap/checked.hpp>
 #include <wasmheap/chunk_table.hpp>
 #include <wasmheap/layout.hpp>
 #include <wasmheap/page_map.hpp>
@@ -52,6 +53,7 @@ class Heap {
   // Frees a block given the len and align it was allocated (or last resized) with.
   void free(void* p, std::size_t len, std::size_t align) noexcept {
     if (p == nullptr) return;
+    if constexpr (checked_build) Checks::sized_block(*this, p, len, align, "free");
     unsigned c = Classes::class_of(len, align);
     if (c < class_count) [[likely]]
       free_small(p, c);
@@ -62,6 +64,7 @@ class Heap {
   // Frees a block from its pointer alone. nullptr and pointers the heap never
   // handed out are ignored.
   void free(void* p) noexcept {
+    if constexpr (checked_build) Checks::live_block(*this, p, "free");
     unsigned c = block_class(p);
     if (c < class_count)
       free_small(p, c);
@@ -73,6 +76,7 @@ class Heap {
   // while the size class stays the same; big blocks shrink by giving back tail
   // pages and grow into free pages right after them or at the top of memory.
   bool resize(void* p, std::size_t len, std::size_t align, std::size_t new_len) noexcept {
+    if constexpr (checked_build) Checks::sized_block(*this, p, len, align, "resize");
     unsigned c = Classes::class_of(len, align);
     if (c < class_count) return Classes::class_of(new_len, align) == c;
     return Classes::class_of(new_len, align) == class_count && resize_big(p, new_len);
@@ -94,6 +98,7 @@ class Heap {
   // it moves, and on failure the old block is left untouched and nullptr returned.
   void* realloc(void* p, std::size_t new_len) noexcept {
     if (p == nullptr) return alloc(new_len, 1);
+    if constexpr (checked_build) Checks::live_block(*this, p, "realloc");
     unsigned c = block_class(p);
     if (c > class_count) return nullptr;
     unsigned new_c = Classes::class_of(new_len, 1);
@@ -123,6 +128,10 @@ class Heap {
   const PageMap& map() const noexcept { return pages_.map(); }
 
  private:
+  // The checked build's checks (checked.hpp) read the heap's free lists and map.
+  using Checks = checked::HeapChecks<Heap>;
+  friend Checks;
+
   struct FreeSlot {
     FreeSlot* next;
   };
@@ -225,6 +234,7 @@ class Heap {
     void* p = free_slots_[c];
     if (p != nullptr) {
       free_slots_[c] = free_slots_[c]->next;
+      if constexpr (checked_build) Checks::slot_taken(*this, p, c);
     } else if (bump_[c] != bump_end_[c]) {
       p = bump_[c];
       bump_[c] += Classes::slot_size(c);
@@ -373,6 +383,7 @@ class Heap {
     auto* slot = static_cast<FreeSlot*>(p);
     slot->next = free_slots_[c];
     free_slots_[c] = slot;
+    if constexpr (checked_build) Checks::slot_freed(slot, c);
     note_free(Classes::slot_size(c), stats_.class_blocks_live[c]);
   }
 

@@ -156,6 +156,7 @@ class PageRuns {
   // Walks every page below the top and every bin; returns the first
   // inconsistency found, or nullptr if the page layer is sound.
   const char* check() const noexcept {
+    if (top_ > map_.capacity()) return "page map does not cover the heap";
     std::uint32_t free_runs = 0;
     for (std::uint32_t page = 0; page < top_;) {
       PageKind kind = map_.kind(page);
@@ -299,7 +300,10 @@ class PageRuns {
   bool cover(std::size_t needed) noexcept {
     if (needed <= map_.capacity()) return true;
     if (needed > max_memory_pages) return false;
-    auto capacity = static_cast<std::uint32_t>(std::min(std::bit_ceil(needed) * 2, max_memory_pages));
+    // Fresh pages for the map land at the current end of memory, which may lie
+    // above the heap's top if something else grew memory: cover those too.
+    std::size_t span = std::max(needed, memory_.size_pages() + map_pages(max_memory_pages));
+    auto capacity = static_cast<std::uint32_t>(std::min(std::bit_ceil(span) * 2, max_memory_pages));
     std::uint32_t pages = map_pages(capacity), first = 0;
     bool fresh = !best_fit(pages, first);
     if (fresh) {

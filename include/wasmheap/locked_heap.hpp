@@ -1,0 +1,125 @@
+// LockedHeap<Heap, Lock>: a heap that any number of threads may call at once.
+// It has the public API of Heap and takes one lock around each call, so every
+// block can be freed, resized or reallocated by any thread, whichever thread
+// allocated it.
+//
+// One lock for the whole heap is deliberate: a heap call is short (tens of
+// nanoseconds), the size classes share the page layer and the statistics, and
+// per-thread caches or per-class locks would not pay for their code at the
+// numbers measured with bench/threads (see docs/threads.md).
+//
+// The global heap is a LockedHeap only in builds with threads (wasm with
+// atomics, or WASMHEAP_THREADS); single-threaded builds use Heap directly and
+// contain no trace of this file.
+#pragma once
+
+#include <cstddef>
+#include <type_traits>
+#include <utility>
+
+namespace wasmheap {
+
+template <class InnerHeap, class Lock>
+class LockedHeap {
+ public:
+  using heap_type = InnerHeap;
+  using lock_type = Lock;
+  using Stats = typename InnerHeap::Stats;
+  using class_policy = typename InnerHeap::class_policy;
+  static constexpr unsigned class_count = InnerHeap::class_count;
+
+  // Whatever constructs the inner heap (its memory backend, or nothing), so a
+  // LockedHeap over WasmMemory stays constant-initialisable like Heap itself.
+  template <class... Args>
+    requires std::is_constructible_v<InnerHeap, Args...>
+  constexpr explicit LockedHeap(Args&&... args) noexcept(std::is_nothrow_constructible_v<InnerHeap, Args...>)
+      : heap_(std::forward<Args>(args)...) {}
+  LockedHeap(const LockedHeap&) = delete;
+  LockedHeap& operator=(const LockedHeap&) = delete;
+
+  void* alloc(std::size_t len, std::size_t align) noexcept {
+    Guard guard(lock_);
+    return heap_.alloc(len, align);
+  }
+
+  void free(void* p, std::size_t len, std::size_t align) noexcept {
+    // free(nullptr) is common (C code frees unconditionally) and needs no lock.
+    if (p == nullptr) return;
+    Guard guard(lock_);
+    heap_.free(p, len, align);
+  }
+
+  void free(void* p) noexcept {
+    if (p == nullptr) return;
+    Guard guard(lock_);
+    heap_.free(p);
+  }
+
+  bool resize(void* p, std::size_t len, std::size_t align, std::size_t new_len) noexcept {
+    Guard guard(lock_);
+    return heap_.resize(p, len, align, new_len);
+  }
+
+  void* remap(void* p, std::size_t len, std::size_t align, std::size_t new_len) noexcept {
+    Guard guard(lock_);
+    return heap_.remap(p, len, align, new_len);
+  }
+
+  // Under the lock even though it only reads: the page map it reads can move
+  // when another thread's allocation grows it.
+  std::size_t usable_size(const void* p) const noexcept {
+    Guard guard(lock_);
+    return heap_.usable_size(p);
+  }
+
+  // The whole realloc, copy included, is one locked call, so it keeps Heap's
+  // exact semantics (checked builds included). Copying outside the lock would
+  // let other threads in during a big move, at the price of re-deriving
+  // Heap's in-place rules here.
+  void* realloc(void* p, std::size_t new_len) noexcept {
+    Guard guard(lock_);
+    return heap_.realloc(p, new_len);
+  }
+
+  Stats stats() const noexcept {
+    Guard guard(lock_);
+    return heap_.stats();
+  }
+
+  const char* check() const noexcept {
+    Guard guard(lock_);
+    return heap_.check();
+  }
+
+  // The memory backend, without the lock: a reference outlives any lock taken
+  // here, so the caller must make sure no other thread uses the heap meanwhile
+  // (or use with_lock).
+  auto& memory() noexcept { return heap_.memory(); }
+
+  // Runs f(heap) on the inner heap under the lock, for anything the wrapper
+  // does not forward, e.g. several calls that must see one consistent heap.
+  template <class F>
+  decltype(auto) with_lock(F&& f) {
+    Guard guard(lock_);
+    return std::forward<F>(f)(heap_);
+  }
+
+ private:
+  // A scope guard of its own: <mutex> is not available to freestanding builds.
+  class Guard {
+   public:
+    explicit Guard(Lock& lock) noexcept : lock_(lock) { lock_.lock(); }
+    ~Guard() { lock_.unlock(); }
+    Guard(const Guard&) = delete;
+    Guard& operator=(const Guard&) = delete;
+
+   private:
+    Lock& lock_;
+  };
+
+  // mutable: the const calls (usable_size, stats, check) lock too.
+  mutable Lock lock_;
+  InnerHeap heap_;
+};
+
+}  // namespace wasmheap

@@ -1,0 +1,214 @@
+// The checked build (WASMHEAP_CHECKED): each misuse it detects stops the
+// program with one line naming the pointer and the problem. Death tests, so
+// host only; tests/checked/checked_wasi.sh checks the same line under Node.
+// Correct use must never trip a check, which the last tests (and the whole
+// suite in the host-checked preset) show.
+#include "../test_heap.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#if !defined(WASMHEAP_CHECKED)
+#error "checked_test.cpp must be built with WASMHEAP_CHECKED"
+#endif
+
+namespace wasmheap::test {
+namespace {
+
+static_assert(checked_build);
+
+// The whole line the heap must print for p, as a regex: "%p" in `line` stands
+// for p's address, and every other character is matched literally.
+std::string line_for(const char* line, const void* p) {
+  char address[32];
+  std::snprintf(address, sizeof address, "0x%" PRIxPTR, reinterpret_cast<std::uintptr_t>(p));
+  std::string text = line;
+  text.replace(text.find("%p"), 2, address);
+  std::string regex = "^wasmheap: ";
+  for (char ch : text) {
+    if (std::strchr("()[]{}.*+?^$|\\", ch) != nullptr) regex += '\\';
+    regex += ch;
+  }
+  return regex + "\n$";
+}
+
+std::byte* at(void* p, std::size_t offset) { return static_cast<std::byte*>(p) + offset; }
+
+TEST(CheckedDeathTest, DoubleFreeOfASlot) {
+  auto heap = make_heap();
+  void* p = heap->alloc(16, 1);
+  heap->free(p);
+  EXPECT_DEATH(heap->free(p), line_for("double free of %p (16 B slot)", p));
+  EXPECT_DEATH(heap->free(p, 16, 1), line_for("double free of %p (16 B slot)", p));
+}
+
+// 8 B slots have no room for the free marker on 64-bit hosts: the free list
+// itself tells.
+TEST(CheckedDeathTest, DoubleFreeOfAnEightByteSlot) {
+  auto heap = make_heap();
+  void* p = heap->alloc(8, 1);
+  void* q = heap->alloc(8, 1);
+  heap->free(p);
+  heap->free(q);
+  EXPECT_DEATH(heap->free(p), line_for("double free of %p (8 B slot)", p));
+}
+
+// Slots too big for a 4 KiB chunk live in slabs of whole pages.
+TEST(CheckedDeathTest, DoubleFreeOfASlotInAPageSlab) {
+  auto heap = make_heap();
+  void* p = heap->alloc(4000, 1);
+  heap->free(p, 4000, 1);
+  EXPECT_DEATH(heap->free(p, 4000, 1), line_for("double free of %p (4096 B slot)", p));
+}
+
+TEST(CheckedDeathTest, DoubleFreeOfABigBlock) {
+  auto heap = make_heap();
+  void* p = heap->alloc(3 * page_size, 1);
+  void* guard = heap->alloc(page_size, 1);  // keeps the freed run from merging away
+  heap->free(p);
+  EXPECT_DEATH(heap->free(p), line_for("double free of %p (its pages are free)", p));
+  heap->free(guard);
+  EXPECT_DEATH(heap->free(p, 3 * page_size, 1), line_for("double free of %p (its pages are free)", p));
+}
+
+TEST(CheckedDeathTest, ReallocAndResizeOfAFreedBlock) {
+  auto heap = make_heap();
+  void* p = heap->alloc(100, 1);
+  heap->free(p);
+  EXPECT_DEATH(heap->realloc(p, 200), line_for("realloc of freed block %p (128 B slot)", p));
+  EXPECT_DEATH(heap->resize(p, 100, 1, 120), line_for("resize of freed block %p (128 B slot)", p));
+}
+
+TEST(CheckedDeathTest, PointerNotFromTheHeap) {
+  auto heap = make_heap();
+  void* p = heap->alloc(16, 1);
+  int local = 0;
+  EXPECT_DEATH(heap->free(&local), line_for("free of %p, which is not from the heap", &local));
+  EXPECT_DEATH(heap->realloc(&local, 8), line_for("realloc of %p, which is not from the heap", &local));
+  auto other = make_heap();
+  void* theirs = other->alloc(16, 1);
+  EXPECT_DEATH(heap->free(theirs), line_for("free of %p, which is not from the heap", theirs));
+  heap->free(p);
+}
+
+TEST(CheckedDeathTest, PointerInsideASlot) {
+  auto heap = make_heap();
+  void* p = heap->alloc(64, 1);
+  EXPECT_DEATH(heap->free(at(p, 8)), line_for("free of %p, which is not at a block's start (inside a 64 B slot)", at(p, 8)));
+}
+
+TEST(CheckedDeathTest, PointerInsideABigBlock) {
+  auto heap = make_heap();
+  void* p = heap->alloc(3 * page_size, 1);
+  EXPECT_DEATH(heap->free(at(p, 16)),
+               line_for("free of %p, which is not at a block's start (inside a 3-page block)", at(p, 16)));
+  EXPECT_DEATH(heap->free(at(p, 2 * page_size)),
+               line_for("free of %p, which is not at a block's start (inside a 3-page block)", at(p, 2 * page_size)));
+}
+
+TEST(CheckedDeathTest, PointerInsideFreePages) {
+  auto heap = make_heap();
+  void* p = heap->alloc(3 * page_size, 1);
+  void* guard = heap->alloc(page_size, 1);
+  heap->free(p);
+  EXPECT_DEATH(heap->free(at(p, page_size + 8)),
+               line_for("free of %p, which is not at a block's start (inside free pages)", at(p, page_size + 8)));
+  heap->free(guard);
+}
+
+// The slot after the last one handed out was never allocated.
+TEST(CheckedDeathTest, SlotNeverAllocated) {
+  auto heap = make_heap();
+  void* p = heap->alloc(32, 1);
+  EXPECT_DEATH(heap->free(at(p, 32)), line_for("free of %p, which was never allocated (32 B slot)", at(p, 32)));
+}
+
+TEST(CheckedDeathTest, SizedFreeOfTheWrongSize) {
+  auto heap = make_heap();
+  void* p = heap->alloc(40, 1);
+  EXPECT_DEATH(heap->free(p, 100, 1),
+               line_for("free of %p with size 100 and align 1, which do not match its block (a 64 B slot)", p));
+  void* big = heap->alloc(2 * page_size, 1);
+  EXPECT_DEATH(heap->free(big, 3 * page_size, 1),
+               line_for("free of %p with size 196608 and align 1, which do not match its block (a 2-page block)", big));
+  EXPECT_DEATH(heap->free(big, 100, 1),
+               line_for("free of %p with size 100 and align 1, which do not match its block (a 2-page block)", big));
+}
+
+// An alignment that picks another class, or that the block's address lacks.
+TEST(CheckedDeathTest, SizedFreeOfTheWrongAlignment) {
+  auto heap = make_heap();
+  void* p = heap->alloc(16, 1);
+  EXPECT_DEATH(heap->free(p, 16, 64),
+               line_for("free of %p with size 16 and align 64, which do not match its block (a 16 B slot)", p));
+  EXPECT_DEATH(heap->free(p, 16, 3),
+               line_for("free of %p with size 16 and align 3, which do not match its block (a 16 B slot)", p));
+  // Of two adjacent one-page blocks, one is not aligned to 128 KiB.
+  void* a = heap->alloc(page_size, 1);
+  void* b = heap->alloc(page_size, 1);
+  void* odd = aligned_to(a, 2 * page_size) ? b : a;
+  EXPECT_DEATH(heap->free(odd, page_size, 2 * page_size),
+               line_for("free of %p with size 65536 and align 131072, which do not match its block (a 1-page block)", odd));
+}
+
+TEST(CheckedDeathTest, ResizeWithTheWrongSize) {
+  auto heap = make_heap();
+  void* p = heap->alloc(5 * page_size, 1);
+  EXPECT_DEATH(heap->resize(p, 4 * page_size, 1, 6 * page_size),
+               line_for("resize of %p with size 262144 and align 1, which do not match its block (a 5-page block)", p));
+}
+
+TEST(CheckedDeathTest, WriteAfterFreeFoundWhenTheSlotIsReused) {
+  auto heap = make_heap();
+  void* p = heap->alloc(32, 1);
+  heap->free(p);
+  std::memset(p, 0x5a, 32);  // the program still writes to the freed slot
+  EXPECT_DEATH(heap->alloc(32, 1), line_for("write after free to %p (32 B slot), found when reusing it", p));
+}
+
+TEST(CheckedDeathTest, OverwrittenFreeListLinkFoundWhenTheSlotIsReused) {
+  auto heap = make_heap();
+  void* p = heap->alloc(8, 1);
+  heap->free(p);
+  std::memset(p, 0x5a, 8);
+  EXPECT_DEATH(heap->alloc(8, 1), line_for("write after free to %p (8 B slot): its free-list link was overwritten", p));
+}
+
+// Correct use never trips a check: slots and pages reused across frees, data
+// that happens to equal a free marker, blocks resized and reallocated.
+TEST(Checked, CorrectUseRunsThrough) {
+  auto heap = make_heap();
+  for (int round = 0; round < 3; ++round) {
+    void* p = heap->alloc(48, 1);
+    void* q = heap->alloc(48, 1);
+    heap->free(p, 48, 1);
+    void* again = heap->alloc(33, 1);  // the same slot, live again
+    EXPECT_EQ(again, p);
+    heap->free(again);
+    heap->free(q, 64, 1);
+  }
+  void* live = heap->alloc(16, 1);
+  void* freed = heap->alloc(16, 1);
+  heap->free(freed);
+  std::memcpy(at(live, sizeof(void*)), at(freed, sizeof(void*)), sizeof(void*));  // a copy of a marker
+  heap->free(live);
+  void* big = heap->alloc(page_size, page_size * 4);
+  ASSERT_TRUE(heap->resize(big, page_size, page_size * 4, 3 * page_size));
+  heap->free(big, 3 * page_size, page_size * 4);
+  void* moving = heap->realloc(nullptr, 10);
+  moving = heap->realloc(moving, 10000);
+  moving = heap->realloc(moving, 200000);
+  moving = heap->realloc(moving, 5);
+  heap->free(moving);
+  heap->free(nullptr);
+  heap->free(nullptr, 10, 1);
+  EXPECT_EQ(heap->check(), nullptr);
+  EXPECT_EQ(heap->stats().blocks_live, 0u);
+}
+
+}  // namespace
+}  // namespace wasmheap::test

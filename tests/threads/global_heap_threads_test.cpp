@@ -1,0 +1,113 @@
+// The global heap built with threads (WASMHEAP_THREADS=1, as every wasm build
+// with atomics is): the C API and the malloc family called from several
+// threads at once, with blocks freed and reallocated by other threads.
+#include <wasmheap/wasmheap.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <thread>
+#include <vector>
+
+namespace {
+
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WASMHEAP_TEST_UNDER_TSAN 1
+#endif
+#endif
+
+#if defined(WASMHEAP_TEST_UNDER_TSAN)
+constexpr int ops_per_thread = 5000;
+#else
+constexpr int ops_per_thread = 20000;
+#endif
+constexpr unsigned thread_count = 4;
+constexpr unsigned slots = 64;
+
+// A block records its own size and a seed in its first 8 bytes; the rest is a
+// pattern derived from them.
+constexpr std::size_t header = 8;
+
+unsigned char pattern(std::uint32_t seed, std::size_t i) {
+  return static_cast<unsigned char>(seed * 2654435761u ^ i * 40503u ^ i >> 8);
+}
+
+void write_block(void* p, std::uint32_t size, std::uint32_t seed) {
+  auto* b = static_cast<unsigned char*>(p);
+  std::memcpy(b, &size, 4);
+  std::memcpy(b + 4, &seed, 4);
+  for (std::size_t i = header; i < size; ++i) b[i] = pattern(seed, i);
+}
+
+// Whether the first min(size, limit) bytes are as written.
+bool intact(const void* p, std::size_t limit = SIZE_MAX) {
+  auto* b = static_cast<const unsigned char*>(p);
+  std::uint32_t size, seed;
+  std::memcpy(&size, b, 4);
+  std::memcpy(&seed, b + 4, 4);
+  for (std::size_t i = header; i < std::min<std::size_t>(size, limit); ++i)
+    if (b[i] != pattern(seed, i)) return false;
+  return true;
+}
+
+TEST(GlobalHeapThreads, MallocFamilyFromManyThreads) {
+  wasmheap_stats before;
+  wasmheap_get_stats(&before);
+  std::vector<std::atomic<void*>> mailbox(slots);
+  std::atomic<int> broken{0};
+
+  auto worker = [&](unsigned id) {
+    std::mt19937 rng(99 + id);
+    std::uint32_t seed = id << 24;
+    auto size = [&] { return static_cast<std::uint32_t>(header + (rng() % 4 != 0 ? rng() % 256 : rng() % 70000)); };
+    for (int i = 0; i < ops_per_thread; ++i) {
+      std::uint32_t n = size();
+      void* p = nullptr;
+      switch (rng() % 3) {
+        case 0: p = wasmheap_malloc(n); break;
+        case 1: p = wasmheap_calloc(1, n); break;
+        default:
+          if (wasmheap_posix_memalign(&p, std::size_t{16} << rng() % 8, n) != 0) p = nullptr;
+      }
+      if (p == nullptr) {
+        broken.fetch_add(1);
+        return;
+      }
+      write_block(p, n, ++seed);
+      // Swap it for another thread's block, which this thread then grows or
+      // shrinks with realloc and frees.
+      void* got = mailbox[rng() % slots].exchange(p, std::memory_order_acq_rel);
+      if (got == nullptr) continue;
+      if (!intact(got)) broken.fetch_add(1);
+      std::uint32_t m = size();
+      void* q = wasmheap_realloc(got, m);
+      if (q == nullptr || !intact(q, m)) {
+        broken.fetch_add(1);
+        return;
+      }
+      if (wasmheap_malloc_usable_size(q) < m) broken.fetch_add(1);
+      wasmheap_free_unsized(q);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < thread_count; ++t) threads.emplace_back(worker, t);
+  for (auto& t : threads) t.join();
+  for (auto& slot : mailbox)
+    if (void* p = slot.exchange(nullptr)) {
+      EXPECT_TRUE(intact(p));
+      wasmheap_free_unsized(p);
+    }
+
+  EXPECT_EQ(broken.load(), 0);
+  EXPECT_EQ(wasmheap_check(), nullptr);
+  wasmheap_stats after;
+  wasmheap_get_stats(&after);
+  EXPECT_EQ(after.blocks_live, before.blocks_live);
+  EXPECT_EQ(after.bytes_live, before.bytes_live);
+}
+
+}  // namespace
