@@ -9,7 +9,7 @@
 //            --runs=N --warmups=N --rounds=N  --skip-setup  --strict (exit 1 if a workload failed)
 //            --report-only (re-render latest.md and report.html from latest.json)
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { BENCH, ROOT, VARIANTS, ZIG, buildAll, jobs } from './lib/build.mjs';
@@ -209,12 +209,54 @@ const data = {
   engines: engineInfo,
 };
 
+// Run-to-run stability: each variant's median as a ratio to dlmalloc's in the
+// same engine and workload, against the same ratio in the previous run's
+// latest.json. Cells that moved by more than 10% are listed as noisy, in the
+// JSON and on stdout, so a reader knows which ratios not to trust.
+function stability(previous) {
+  if (!previous?.results) return null;
+  const key = (r) => `${r.engine}/${r.variant}/${r.workload}`;
+  const ratios = (all) => {
+    const base = new Map(all.filter((r) => r.variant === 'dlmalloc').map((r) => [`${r.engine}/${r.workload}`, r.ns_per_op_median]));
+    const out = new Map();
+    for (const r of all) {
+      const b = base.get(`${r.engine}/${r.workload}`);
+      if (r.variant !== 'dlmalloc' && r.ns_per_op_median && b) out.set(key(r), r.ns_per_op_median / b);
+    }
+    return out;
+  };
+  const before = ratios(previous.results), now = ratios(data.results);
+  const noisy = [];
+  let compared = 0;
+  for (const [k, ratio] of now) {
+    const old = before.get(k);
+    if (old === undefined) continue;
+    compared++;
+    const change = ratio / old - 1;
+    if (Math.abs(change) > 0.1) noisy.push({ cell: k, ratio_to_dlmalloc: +ratio.toFixed(3), previous: +old.toFixed(3), change: +change.toFixed(3) });
+  }
+  return { previous_run: previous.generated ?? null, cells_compared: compared, within_10_percent: compared - noisy.length, noisy };
+}
+const previousPath = join(RESULTS, 'latest.json');
+if (existsSync(previousPath)) {
+  try {
+    data.stability = stability(JSON.parse(readFileSync(previousPath, 'utf8')));
+  } catch {
+    data.stability = null;
+  }
+}
+
 mkdirSync(RESULTS, { recursive: true });
 const md = markdown(data);
 writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(data, null, 2) + '\n');
 writeFileSync(join(RESULTS, 'latest.md'), md);
 writeFileSync(join(RESULTS, 'report.html'), html(data));
 process.stdout.write('\n' + md);
+if (data.stability) {
+  const st = data.stability;
+  log(`\nstability against the previous run (${st.previous_run}): ${st.within_10_percent} of ${st.cells_compared} median ratios to dlmalloc within 10%`);
+  for (const n of st.noisy) log(`  noisy: ${n.cell}: ${n.previous} -> ${n.ratio_to_dlmalloc} (${(n.change * 100).toFixed(0)}%)`);
+}
 log(`\nwrote ${join('bench/results', 'latest.json')}, latest.md, report.html in ${data.machine.seconds} s`);
 
 const failed = data.results.filter((r) => r.reason && built.includes(r.variant));
