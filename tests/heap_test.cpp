@@ -535,3 +535,21 @@ TEST(QuarterClassesHeap, SixteenAndFortyEightByteRequestsUseExactSlots) {
 
 }  // namespace
 }  // namespace wasmheap::test
+
+namespace wasmheap::test {
+namespace {
+
+TEST(Heap, OutOfMemorySweepsEmptySlabsForAnotherClass) {
+  auto heap = make_heap<QuarterClasses>(6);
+  std::vector<void*> blocks;
+  for (void* p; (p = heap->alloc(2048, 1)) != nullptr;) blocks.push_back(p);  // whole-page slabs
+  ASSERT_EQ(heap->alloc(2048, 1), nullptr);
+  for (void* p : blocks) heap->free(p);
+  // Every page is an empty 2 KiB slab; a 4 KiB slot needs a page of its own.
+  EXPECT_NE(heap->alloc(4096, 1), nullptr);
+  EXPECT_NE(heap->alloc(3 * page_size, 1), nullptr);
+  EXPECT_EQ(heap->check(), nullptr);
+}
+
+}  // namespace
+}  // namespace wasmheap::test
