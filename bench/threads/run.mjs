@@ -81,7 +81,7 @@ async function step(out, inputs, cmd, args) {
 
 const SRC = join(ROOT, 'src');
 const INCLUDE = join(ROOT, 'include');
-const HEADERS = ['heap.hpp', 'page_runs.hpp', 'page_map.hpp', 'size_classes.hpp', 'chunk_table.hpp', 'layout.hpp',
+const HEADERS = ['heap.hpp', 'page_runs.hpp', 'page_map.hpp', 'size_classes.hpp', 'layout.hpp',
   'wasm_memory.hpp', 'locked_heap.hpp', 'futex_lock.hpp', 'checked.hpp'].map((h) => join(INCLUDE, 'wasmheap', h))
   .concat(['global_heap.hpp', 'malloc_family.hpp'].map((h) => join(SRC, h)));
 

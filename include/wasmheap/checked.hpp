@@ -19,7 +19,6 @@
 // does every free of that class walk the list.
 #pragma once
 
-#include <wasmheap/chunk_table.hpp>
 #include <wasmheap/layout.hpp>
 #include <wasmheap/page_map.hpp>
 
@@ -94,9 +93,9 @@ struct HeapChecks {
     std::snprintf(name.text, sizeof name.text, "%zu B slot", Classes::slot_size(c));
     return name;
   }
-  static Name pages_name(std::uint32_t pages) noexcept {
+  static Name big_name(std::uint32_t units) noexcept {
     Name name;
-    std::snprintf(name.text, sizeof name.text, "%" PRIu32 "-page block", pages);
+    std::snprintf(name.text, sizeof name.text, "%zu B block", std::size_t{units} << unit_shift);
     return name;
   }
 
@@ -111,7 +110,7 @@ struct HeapChecks {
   // pages could hold, so a corrupted list cannot make it loop forever.
   static bool is_free_slot(const Heap& heap, const void* p, unsigned c) noexcept {
     if (has_marker(c) && marker_word(const_cast<void*>(p)) != marker(p)) return false;
-    std::size_t limit = std::size_t{heap.pages_.top()} * (page_size / Classes::slot_size(c));
+    std::size_t limit = std::size_t{heap.pages_.top()} * (unit_size / Classes::slot_size(c) + 1);
     std::size_t seen = 0;
     for (auto* slot = heap.free_slots_[c]; slot != nullptr && seen <= limit; slot = slot->next, ++seen)
       if (slot == p) return true;
@@ -125,7 +124,7 @@ struct HeapChecks {
     const auto& pages = heap.pages_;
     if (!pages.owns(p)) stop("%s of 0x%" PRIxPTR ", which is not from the heap", op, address(p));
     unsigned c = heap.block_class(p);
-    std::uint32_t page = pages.page_of(p);
+    std::uint32_t unit = pages.unit_of(p);
     if (c < class_count) {
       if (!heap.is_slot_start(p, c))
         stop("%s of 0x%" PRIxPTR ", which is not at a block's start (inside a %s)", op, address(p),
@@ -138,27 +137,23 @@ struct HeapChecks {
     }
     const PageMap& map = pages.map();
     if (c == class_count) {
-      if (p != pages.address_of(page))
+      if (p != pages.address_of(unit))
         stop("%s of 0x%" PRIxPTR ", which is not at a block's start (inside a %s)", op, address(p),
-             pages_name(map.value(page)).text);
+             big_name(map.value(unit)).text);
       return;
     }
-    switch (map.kind(page)) {
-      case PageKind::chunked:
-        if (heap.chunks_.class_at(map.value(page), p) == ChunkTable::free_chunk)
-          stop("%s of 0x%" PRIxPTR ", which was never allocated (an unused 4 KiB chunk)", op, address(p));
-        break;
+    switch (map.kind(unit)) {
       case PageKind::free:
       case PageKind::interior: {
-        // The first page to the left that is not interior heads the run p is in.
-        std::uint32_t head = page;
+        // The first unit to the left that is not interior heads the run p is in.
+        std::uint32_t head = unit;
         while (map.is(head, PageKind::interior)) --head;
         if (map.is(head, PageKind::big))
           stop("%s of 0x%" PRIxPTR ", which is not at a block's start (inside a %s)", op, address(p),
-               pages_name(map.value(head)).text);
-        if (!map.is(head, PageKind::free)) break;  // the page map's own pages
-        if (p == pages.address_of(page)) stop_freed(op, p, "its pages are free");
-        stop("%s of 0x%" PRIxPTR ", which is not at a block's start (inside free pages)", op, address(p));
+               big_name(map.value(head)).text);
+        if (!map.is(head, PageKind::free)) break;  // the page map's own units
+        if (p == pages.address_of(unit)) stop_freed(op, p, "its memory is free");
+        stop("%s of 0x%" PRIxPTR ", which is not at a block's start (inside free memory)", op, address(p));
       }
       default: break;
     }
@@ -173,10 +168,10 @@ struct HeapChecks {
     live_block(heap, p, op);
     unsigned c = heap.block_class(p);
     unsigned claimed = is_power_of_two(align) ? Classes::class_of(len, align) : class_count + 1;
-    Name block = c < class_count ? slot_name(c) : pages_name(heap.map().value(heap.pages_.page_of(p)));
+    Name block = c < class_count ? slot_name(c) : big_name(heap.map().value(heap.pages_.unit_of(p)));
     bool matches = claimed == c;
     if (matches && c == class_count)
-      matches = len <= max_block_size && Heap::big_block_pages(len) == heap.map().value(heap.pages_.page_of(p)) &&
+      matches = len <= max_block_size && Heap::big_block_units(len) == heap.map().value(heap.pages_.unit_of(p)) &&
                 address(p) % align == 0;
     if (!matches)
       stop("%s of 0x%" PRIxPTR " with size %zu and align %zu, which do not match its block (a %s)", op, address(p),

@@ -1,11 +1,11 @@
 // Heap<Memory, Classes>: the allocator. Small requests live in slots carved from
-// 64 KiB slab pages, one free list and one bump range per size class; big
-// requests take whole page runs from the page layer. The page map tells, from any
-// pointer, which class or how many pages its block has, so there are no headers.
+// slabs of a few 4 KiB units, one free list and one bump range per size class;
+// big requests take whole runs of units from the page layer. The page map tells,
+// from any pointer, which class or how many units its block has, so there are
+// no headers.
 #pragma once
 
 #include <wasmheap/checked.hpp>
-#include <wasmheap/chunk_table.hpp>
 #include <wasmheap/layout.hpp>
 #include <wasmheap/page_map.hpp>
 #include <wasmheap/page_runs.hpp>
@@ -74,7 +74,7 @@ class Heap {
 
   // Whether the block can take new_len bytes without moving. Small blocks can
   // while the size class stays the same; big blocks shrink by giving back tail
-  // pages and grow into free pages right after them or at the top of memory.
+  // units and grow into free units right after them or at the top of memory.
   bool resize(void* p, std::size_t len, std::size_t align, std::size_t new_len) noexcept {
     if constexpr (checked_build) Checks::sized_block(*this, p, len, align, "resize");
     unsigned c = Classes::class_of(len, align);
@@ -90,7 +90,7 @@ class Heap {
   std::size_t usable_size(const void* p) const noexcept {
     unsigned c = block_class(p);
     if (c < class_count) return Classes::slot_size(c);
-    return c == class_count ? std::size_t{map().value(pages_.page_of(p))} << page_shift : 0;
+    return c == class_count ? std::size_t{map().value(pages_.unit_of(p))} << unit_shift : 0;
   }
 
   // C realloc over the unsized API: nullptr p allocates; the block stays in
@@ -140,30 +140,25 @@ class Heap {
   // for anything the heap did not hand out.
   unsigned block_class(const void* p) const noexcept {
     if (p == nullptr || !pages_.owns(p)) return class_count + 1;
-    std::uint32_t page = pages_.page_of(p);
-    switch (map().kind(page)) {
-      case PageKind::slab: return map().value(page);
+    std::uint32_t unit = pages_.unit_of(p);
+    switch (map().kind(unit)) {
+      case PageKind::slab: return map().value(unit) & slab_class_mask;
       case PageKind::big: return class_count;
-      case PageKind::chunked: {
-        unsigned c = chunks_.class_at(map().value(page), p);
-        return c < class_count ? c : class_count + 1;
-      }
       default: return class_count + 1;
     }
   }
 
-  // Bytes of the slab holding p: a whole page, or a chunk of a chunked page.
-  // Slabs are aligned to their size, so p's offset in its slab is p mod that.
-  std::size_t slab_bytes_at(const void* p) const noexcept {
-    return map().is(pages_.page_of(p), PageKind::chunked) ? ChunkTable::chunk_size : page_size;
+  // First unit of the slab holding the slab unit `unit`.
+  std::uint32_t slab_head(std::uint32_t unit) const noexcept {
+    return unit - ((map().value(unit) >> slab_index_shift) & slab_index_mask);
   }
 
   // Whether p is the start of a slot in a slab of class c.
   bool is_slot_start(const void* p, unsigned c) const noexcept {
     if (block_class(p) != c) return false;
-    std::size_t bytes = slab_bytes_at(p), size = Classes::slot_size(c);
-    std::size_t offset = reinterpret_cast<std::uintptr_t>(p) & (bytes - 1);
-    return offset % size == 0 && offset < bytes / size * size;
+    std::size_t size = Classes::slot_size(c);
+    std::size_t offset = static_cast<const std::byte*>(p) - pages_.address_of(slab_head(pages_.unit_of(p)));
+    return offset % size == 0 && offset < slots_per_slab(c) * size;
   }
 
   // Every slot of a class is live, on its free list or not yet bumped to. The
@@ -173,10 +168,8 @@ class Heap {
     std::size_t size = Classes::slot_size(c), unbumped = 0;
     if (bump_[c] != bump_end_[c]) {
       if (bump_[c] > bump_end_[c] || !is_slot_start(bump_[c], c)) return "bump range outside a slab of its class";
-      std::size_t bytes = slab_bytes_at(bump_[c]);
-      auto slab = reinterpret_cast<std::uintptr_t>(bump_[c]) & ~(std::uintptr_t{bytes} - 1);
-      if (reinterpret_cast<std::uintptr_t>(bump_end_[c]) != slab + bytes / size * size)
-        return "bump range does not end at its slab's last slot";
+      const std::byte* slab = pages_.address_of(slab_head(pages_.unit_of(bump_[c])));
+      if (bump_end_[c] != slab + slots_per_slab(c) * size) return "bump range does not end at its slab's last slot";
       unbumped = static_cast<std::size_t>(bump_end_[c] - bump_[c]) / size;
     }
     std::size_t free_count = 0;
@@ -194,29 +187,28 @@ class Heap {
   // Counts the slots and big blocks the page map holds, and checks each class
   // and the statistics against them.
   const char* check_blocks() const noexcept {
-    std::size_t capacity[class_count] = {}, slab_pages = 0, big_blocks = 0, big_bytes = 0;
-    for (std::uint32_t page = 0; page < pages_.top(); ++page) {
-      std::uint32_t value = map().value(page);
-      switch (map().kind(page)) {
-        case PageKind::slab:
-          if (value >= class_count) return "slab of no class";
-          capacity[value] += slots_per_slab(value);
-          ++slab_pages;
+    std::size_t capacity[class_count] = {}, slab_units = 0, big_blocks = 0, big_bytes = 0;
+    for (std::uint32_t unit = 0; unit < pages_.top(); ++unit) {
+      std::uint32_t value = map().value(unit);
+      switch (map().kind(unit)) {
+        case PageKind::slab: {
+          unsigned c = value & slab_class_mask;
+          if (c >= class_count || value >> slab_count_shift != 0) return "slab of no class";
+          std::uint32_t index = (value >> slab_index_shift) & slab_index_mask, head = unit - index;
+          if (index >= slab_units_of(c) || !map().is(head, PageKind::slab) || map().value(head) != c)
+            return "slab unit not in a slab of its class";
+          if (index == 0) capacity[c] += slots_per_slab(c);
+          ++slab_units;
           break;
-        case PageKind::chunked:
-          for (unsigned i = 0; i < ChunkTable::chunks_per_page; ++i) {
-            unsigned c = chunks_.class_at(value, pages_.address_of(page) + i * ChunkTable::chunk_size);
-            if (c < class_count) capacity[c] += ChunkTable::chunk_size / Classes::slot_size(c);
-          }
-          break;
+        }
         case PageKind::big:
           ++big_blocks;
-          big_bytes += std::size_t{value} << page_shift;
+          big_bytes += std::size_t{value} << unit_shift;
           break;
         default: break;
       }
     }
-    if (slab_pages != slab_pages_) return "slab page count differs from the page map";
+    if (slab_units != slab_units_) return "slab unit count differs from the page map";
     std::size_t small_blocks = 0, small_bytes = 0;
     for (unsigned c = 0; c < class_count; ++c) {
       if (const char* problem = check_class(c, capacity[c])) return problem;
@@ -246,135 +238,114 @@ class Heap {
     return p;
   }
 
-  // Starts a fresh slab for class c and returns its first slot. The first few
-  // slabs of a class of small slots are 4 KiB chunks; after that, whole pages.
+  // Starts a fresh slab for class c and returns its first slot. Every unit of
+  // the slab names the class and its own place in the slab.
   [[gnu::noinline]] std::byte* new_slab(unsigned c) noexcept {
-    std::size_t size = Classes::slot_size(c);
-    std::byte* slab = nullptr;
-    std::size_t slab_bytes = ChunkTable::chunk_size;
-    if (size <= max_chunk_slot && chunk_slabs_[c] < chunk_slabs_per_class && (slab = new_chunk(c)) != nullptr) {
-      ++chunk_slabs_[c];
-    } else {
-      slab = take_slab_page();
-      if (slab == nullptr) return nullptr;
-      pages_.map().set(pages_.page_of(slab), PageKind::slab, c);
-      ++slab_pages_;
-      slab_bytes = page_size;
-    }
-    bump_[c] = slab + size;
-    bump_end_[c] = slab + slab_bytes / size * size;
+    std::uint32_t units = slab_units_of(c);
+    std::byte* slab = take_units(units, unit_size, true);
+    if (slab == nullptr) return nullptr;
+    std::uint32_t head = pages_.unit_of(slab);
+    for (std::uint32_t i = 0; i < units; ++i) pages_.map().set(head + i, PageKind::slab, c | i << slab_index_shift);
+    slab_units_ += units;
+    bump_[c] = slab + Classes::slot_size(c);
+    bump_end_[c] = slab + slots_per_slab(c) * Classes::slot_size(c);
     return slab;
   }
 
-  static constexpr std::size_t max_chunk_slot = ChunkTable::chunk_size / 4;
-
   // On first need, takes over the memory that was there before any growth (from
-  // __heap_base to the end of the initial memory, on wasm): its whole pages as a
-  // free run, and the 4 KiB chunks of the partial page below them as chunk slabs.
-  // Backends without initial memory (no initial_free()) skip this.
+  // __heap_base to the end of the initial memory, on wasm) as a free run of
+  // whole units. Backends without initial memory (no initial_free()) skip this.
   void adopt_initial_memory() noexcept {
     if constexpr (requires(Memory& m) { m.initial_free(); }) {
       if (adopted_initial_memory_) return;
       adopted_initial_memory_ = true;
       AddressRange free = pages_.memory().initial_free();
-      std::uintptr_t first_page_start = (free.begin + page_size - 1) & ~(std::uintptr_t{page_size} - 1);
-      if (free.begin >= free.end || first_page_start > free.end) return;
-      std::uint32_t first = pages_.page_of(reinterpret_cast<void*>(first_page_start));
-      std::uint32_t end = pages_.page_of(reinterpret_cast<void*>(free.end));
-      pages_.adopt(first, end);
-      std::uintptr_t first_chunk = (free.begin + ChunkTable::chunk_size - 1) >> ChunkTable::chunk_shift;
-      if (first_page_start != free.begin && (first_chunk << ChunkTable::chunk_shift) < first_page_start) {
-        std::uint32_t partial = first - 1;
-        pages_.map().set(partial, PageKind::chunked,
-                         chunks_.add_page(partial, static_cast<unsigned>(first_chunk % ChunkTable::chunks_per_page)));
-      }
+      std::uintptr_t first_unit_start = (free.begin + unit_size - 1) & ~(std::uintptr_t{unit_size} - 1);
+      if (free.begin >= free.end || first_unit_start > free.end) return;
+      pages_.adopt(pages_.unit_of(reinterpret_cast<void*>(first_unit_start)),
+                   pages_.unit_of(reinterpret_cast<void*>(free.end)));
     }
   }
-  static constexpr unsigned chunk_slabs_per_class = 4;
 
-  // A 4 KiB chunk for class c from a chunked page, starting a new chunked page
-  // if none has a free chunk; nullptr if neither can be had.
-  std::byte* new_chunk(unsigned c) noexcept {
-    adopt_initial_memory();
-    std::uint32_t page = 0;
-    unsigned chunk = 0;
-    if (!chunks_.take_chunk(c, page, chunk)) {
-      if (chunks_.full()) return nullptr;
-      std::byte* fresh = take_slab_page();
-      if (fresh == nullptr) return nullptr;
-      page = pages_.page_of(fresh);
-      pages_.map().set(page, PageKind::chunked, chunks_.add_page(page, 0));
-      chunks_.take_chunk(c, page, chunk);
+  // A slab of class c is the fewest units (up to 16) whose slots leave at most
+  // 1/16 of it unused: one 4 KiB unit for most classes up to 1 KiB, a few for
+  // larger slots (a 1,792 B slot takes 4 units: 9 slots and 256 B to spare).
+  static constexpr std::uint32_t slab_units_of(unsigned c) noexcept { return slab_unit_counts[c]; }
+  static constexpr std::size_t slots_per_slab(unsigned c) noexcept {
+    return (std::size_t{slab_units_of(c)} << unit_shift) / Classes::slot_size(c);
+  }
+  static constexpr auto slab_unit_counts = [] {
+    struct Table {
+      std::uint8_t units[class_count];
+      constexpr std::uint8_t operator[](unsigned c) const { return units[c]; }
+    } table{};
+    for (unsigned c = 0; c < class_count; ++c) {
+      std::size_t size = Classes::slot_size(c), units = units_for(size);
+      while (units < 16 && ((units << unit_shift) % size) * 16 > (units << unit_shift)) ++units;
+      table.units[c] = static_cast<std::uint8_t>(units);
     }
-    return pages_.address_of(page) + chunk * ChunkTable::chunk_size;
-  }
+    return table;
+  }();
 
-  static constexpr std::size_t slots_per_slab(unsigned c) noexcept { return page_size / Classes::slot_size(c); }
-
-  // Pages for a slab or big block. Empty slab pages are swept back first once
-  // enough slab memory lies free, so they are reused before memory grows and
-  // before they scatter between the runs that big blocks grow into.
-  std::byte* take_pages(std::size_t n, std::size_t align) noexcept {
-    prepare_to_take_pages();
-    return pages_.take(n, align);
-  }
-  std::byte* take_slab_page() noexcept {
-    prepare_to_take_pages();
-    return pages_.take_low_page();
-  }
-  void prepare_to_take_pages() noexcept {
+  // Units for a slab or big block. Empty slabs are swept back first once enough
+  // slab memory lies free, so they are reused before memory grows and before
+  // they scatter between the runs that big blocks grow into. Slabs come from
+  // the lowest free run that fits.
+  std::byte* take_units(std::size_t n, std::size_t align, bool slab = false) noexcept {
     adopt_initial_memory();
     if (free_slab_bytes() >= page_size + 2 * free_slab_bytes_after_sweep_) sweep_empty_slabs();
+    return slab ? pages_.take_low(static_cast<std::uint32_t>(n)) : pages_.take(n, align);
   }
 
-  // Bytes of slab pages that no live slot holds: free slots and unbumped tails.
+  // Bytes of slabs that no live slot holds: free slots and unbumped tails.
   std::size_t free_slab_bytes() const noexcept {
     std::size_t live = 0;
     for (unsigned c = 0; c < class_count; ++c) live += stats_.class_blocks_live[c] * Classes::slot_size(c);
-    return slab_pages_ * page_size - live;
+    return (slab_units_ << unit_shift) - live;
   }
 
-  // Gives every slab page without a live slot back to the page layer, for any
-  // class or big block to reuse. The free slots of a class are spread over its
-  // pages, so finding the empty pages takes a walk over all free lists: their
-  // free slots are counted per page in the page map (above the class id), and
-  // the slots of pages found empty are unlinked. take_pages runs this only when
-  // the free slab memory has grown by a page and at least doubled since the last
-  // sweep, so its cost is amortised over the frees that made it worthwhile, and
-  // the alloc/free fast paths pay nothing for it.
+  // Gives every slab without a live slot back to the page layer, for any class
+  // or big block to reuse. The free slots of a class are spread over its slabs,
+  // so finding the empty slabs takes a walk over all free lists: their free
+  // slots are counted per slab in the page map entry of its first unit (above
+  // the class id), and the slots of slabs found empty are unlinked. take_units
+  // runs this only when the free slab memory has grown by a page and at least
+  // doubled since the last sweep, so its cost is amortised over the frees that
+  // made it worthwhile, and the alloc/free fast paths pay nothing for it.
   [[gnu::noinline]] void sweep_empty_slabs() noexcept {
     PageMap& map = pages_.map();
-    auto page_of = [this](const void* p) { return pages_.page_of(p); };
-    // Chunk slabs are few and small (chunk_slabs_per_class per class): they stay.
-    auto count_free = [&map](std::uint32_t page, std::size_t slots) {
-      if (map.is(page, PageKind::slab))
-        map.set(page, PageKind::slab, map.value(page) + static_cast<std::uint32_t>(slots << slab_count_shift));
+    auto head_of = [this](const void* p) { return slab_head(pages_.unit_of(p)); };
+    auto count_free = [&map](std::uint32_t head, std::size_t slots) {
+      map.set(head, PageKind::slab, map.value(head) + static_cast<std::uint32_t>(slots << slab_count_shift));
     };
-    auto is_empty = [&map](std::uint32_t page, unsigned c) {
-      return map.is(page, PageKind::slab) && (map.value(page) >> slab_count_shift) == slots_per_slab(c);
+    auto is_empty = [&map](std::uint32_t head, unsigned c) {
+      return (map.value(head) >> slab_count_shift) == slots_per_slab(c);
     };
     for (unsigned c = 0; c < class_count; ++c) {
-      for (FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) count_free(page_of(slot), 1);
-      if (bump_[c] != bump_end_[c]) count_free(page_of(bump_[c]), (bump_end_[c] - bump_[c]) / Classes::slot_size(c));
+      for (FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) count_free(head_of(slot), 1);
+      if (bump_[c] != bump_end_[c]) count_free(head_of(bump_[c]), (bump_end_[c] - bump_[c]) / Classes::slot_size(c));
     }
     for (unsigned c = 0; c < class_count; ++c) {
       for (FreeSlot** link = &free_slots_[c]; *link != nullptr;) {
-        if (is_empty(page_of(*link), c))
+        if (is_empty(head_of(*link), c))
           *link = (*link)->next;
         else
           link = &(*link)->next;
       }
-      if (bump_[c] != bump_end_[c] && is_empty(page_of(bump_[c]), c)) bump_[c] = bump_end_[c] = nullptr;
+      if (bump_[c] != bump_end_[c] && is_empty(head_of(bump_[c]), c)) bump_[c] = bump_end_[c] = nullptr;
     }
-    for (std::uint32_t page = 0; page < pages_.top(); ++page) {
-      if (!map.is(page, PageKind::slab)) continue;
-      unsigned c = map.value(page) & slab_class_mask;
-      if (is_empty(page, c)) {
-        pages_.give(page, 1);
-        --slab_pages_;
+    for (std::uint32_t unit = 0; unit < pages_.top(); ++unit) {
+      if (!map.is(unit, PageKind::slab) || (map.value(unit) & (slab_index_mask << slab_index_shift)) != 0) continue;
+      unsigned c = map.value(unit) & slab_class_mask;
+      std::uint32_t units = slab_units_of(c);
+      if (is_empty(unit, c)) {
+        for (std::uint32_t i = 1; i < units; ++i) map.set(unit + i, PageKind::interior);
+        pages_.give(unit, units);
+        slab_units_ -= units;
       } else {
-        map.set(page, PageKind::slab, c);
+        map.set(unit, PageKind::slab, c);
       }
+      unit += units - 1;
     }
     free_slab_bytes_after_sweep_ = free_slab_bytes();
   }
@@ -389,31 +360,31 @@ class Heap {
 
   [[gnu::noinline]] void* alloc_big(std::size_t len, std::size_t align) noexcept {
     if (len > max_block_size || align > max_block_size) return nullptr;
-    std::size_t pages = big_block_pages(len);
-    std::byte* p = take_pages(pages, align);
+    std::size_t units = big_block_units(len);
+    std::byte* p = take_units(units, align);
     if (p == nullptr) return nullptr;
-    note_alloc(pages << page_shift, stats_.big_blocks_live);
+    note_alloc(units << unit_shift, stats_.big_blocks_live);
     return p;
   }
 
   [[gnu::noinline]] void free_big(void* p) noexcept {
-    std::uint32_t page = pages_.page_of(p), pages = map().value(page);
-    pages_.give(page, pages);
-    note_free(std::size_t{pages} << page_shift, stats_.big_blocks_live);
+    std::uint32_t first = pages_.unit_of(p), units = map().value(first);
+    pages_.give(first, units);
+    note_free(std::size_t{units} << unit_shift, stats_.big_blocks_live);
   }
 
-  // A big block has at least one page, even for len 0 with a page-sized alignment.
-  static std::size_t big_block_pages(std::size_t len) noexcept { return std::max<std::size_t>(pages_for(len), 1); }
+  // A big block has at least one unit, even for len 0 with a large alignment.
+  static std::size_t big_block_units(std::size_t len) noexcept { return std::max<std::size_t>(units_for(len), 1); }
 
   bool resize_big(void* p, std::size_t new_len) noexcept {
     if (new_len > max_block_size) return false;
-    std::uint32_t page = pages_.page_of(p), pages = map().value(page);
-    auto new_pages = static_cast<std::uint32_t>(big_block_pages(new_len));
-    if (new_pages < pages)
-      pages_.shrink(page, pages, new_pages);
-    else if (new_pages > pages && !pages_.extend(page, pages, new_pages))
+    std::uint32_t first = pages_.unit_of(p), units = map().value(first);
+    auto new_units = static_cast<std::uint32_t>(big_block_units(new_len));
+    if (new_units < units)
+      pages_.shrink(first, units, new_units);
+    else if (new_units > units && !pages_.extend(first, units, new_units))
       return false;
-    stats_.bytes_live = stats_.bytes_live - (std::size_t{pages} << page_shift) + (std::size_t{new_pages} << page_shift);
+    stats_.bytes_live = stats_.bytes_live - (std::size_t{units} << unit_shift) + (std::size_t{new_units} << unit_shift);
     stats_.bytes_peak = std::max(stats_.bytes_peak, stats_.bytes_live);
     return true;
   }
@@ -430,19 +401,19 @@ class Heap {
     --class_count_live;
   }
 
-  // A slab's map entry holds its class id; during a sweep, its free-slot count
-  // above that. Outside a sweep the count bits are zero, so value == class id.
-  static constexpr unsigned slab_count_shift = 8;
-  static constexpr std::uint32_t slab_class_mask = (1u << slab_count_shift) - 1;
+  // A slab unit's map entry holds its class id and its place in its slab; the
+  // first unit's, during a sweep, the slab's free-slot count above those.
+  static constexpr unsigned slab_index_shift = 6;
+  static constexpr std::uint32_t slab_class_mask = (1u << slab_index_shift) - 1;
+  static constexpr std::uint32_t slab_index_mask = 15;
+  static constexpr unsigned slab_count_shift = 10;
   static_assert(class_count <= slab_class_mask);
 
   FreeSlot* free_slots_[class_count] = {};
   std::byte* bump_[class_count] = {};
   std::byte* bump_end_[class_count] = {};
   bool adopted_initial_memory_ = false;
-  std::size_t slab_pages_ = 0;
-  std::uint8_t chunk_slabs_[class_count] = {};
-  ChunkTable chunks_;
+  std::size_t slab_units_ = 0;
   std::size_t free_slab_bytes_after_sweep_ = 0;
   Stats stats_;
   PageRuns<Memory> pages_;

@@ -6,12 +6,21 @@
 
 namespace wasmheap {
 
-// memory.grow works in units of 64 KiB pages; so does the page layer.
+// memory.grow works in 64 KiB pages.
 inline constexpr std::size_t page_shift = 16;
 inline constexpr std::size_t page_size = std::size_t{1} << page_shift;
 
+// The heap hands memory out in 4 KiB units: slabs and big blocks are whole units,
+// and the page map has one entry per unit. A unit is small enough that a class
+// in light use or a block just over a page wastes little, and large enough that
+// the map costs 0.1% of the memory it describes.
+inline constexpr std::size_t unit_shift = 12;
+inline constexpr std::size_t unit_size = std::size_t{1} << unit_shift;
+inline constexpr std::uint32_t units_per_page = page_size / unit_size;
+
 // wasm32 addresses 4 GiB at most: 65,536 pages.
 inline constexpr std::size_t max_memory_pages = std::size_t{1} << 16;
+inline constexpr std::size_t max_units = max_memory_pages * units_per_page;
 
 // The largest block the heap will try to hand out: every page but one. Larger
 // requests (and anything that would overflow on the way) are impossible.
@@ -25,9 +34,12 @@ struct AddressRange {
 
 constexpr bool is_power_of_two(std::size_t x) noexcept { return x != 0 && (x & (x - 1)) == 0; }
 
-// Whole pages needed for len bytes; len must be at most max_block_size.
+// Whole pages (or units) needed for len bytes; len must be at most max_block_size.
 constexpr std::size_t pages_for(std::size_t len) noexcept {
   return (len >> page_shift) + ((len & (page_size - 1)) != 0);
+}
+constexpr std::size_t units_for(std::size_t len) noexcept {
+  return (len >> unit_shift) + ((len & (unit_size - 1)) != 0);
 }
 
 }  // namespace wasmheap

@@ -1,21 +1,22 @@
-// The page layer: hands out runs of whole 64 KiB pages (for slabs and big
-// blocks) and takes them back, over a memory backend that can only grow.
+// The page layer: hands out runs of whole 4 KiB units (for slabs and big
+// blocks) and takes them back, over a memory backend that can only grow, and
+// only by 64 KiB pages.
 //
-// - A request takes exactly the pages it needs, best-fit from the free runs;
-//   only when none fits does memory grow, and then only by what a free run at
-//   the top of memory lacks.
-// - A freed run merges with free neighbours on both sides, so pages freed by
+// - A request takes exactly the units it needs, best-fit from the free runs;
+//   only when none fits does memory grow, and then only by the pages a free run
+//   at the top of memory lacks. Units of a grown page left over stay free.
+// - A freed run merges with free neighbours on both sides, so units freed by
 //   different blocks serve any later request.
 // - A run can grow in place into a free right neighbour, or past the top of
 //   memory (memory.grow extends the heap contiguously), and shrink in place.
 //
-// Free runs keep their links in their own first page; their lengths live in the
+// Free runs keep their links in their own first unit; their lengths live in the
 // page map at both ends (boundary tags), which is how a freed run finds its left
-// neighbour's start. Runs are binned by floor(log2(pages)).
+// neighbour's start. Runs are binned by floor(log2(units)).
 //
 // The page map grows with the heap (see page_map.hpp): before memory grows past
-// what the map covers, the map moves to pages of its own, taken like any run.
-// When those pages sit right above a block that grows in place at the top of
+// what the map covers, the map moves to units of its own, taken like any run.
+// When those units sit right above a block that grows in place at the top of
 // memory, the map moves up out of its way.
 #pragma once
 
@@ -40,19 +41,19 @@ class PageRuns {
   const PageMap& map() const noexcept { return map_; }
   PageMap& map() noexcept { return map_; }
 
-  // Index of the page holding p. Meaningful only when owns(p).
-  std::uint32_t page_of(const void* p) const noexcept {
-    return static_cast<std::uint32_t>((reinterpret_cast<std::uintptr_t>(p) - memory_.base()) >> page_shift);
+  // Index of the unit holding p. Meaningful only when owns(p).
+  std::uint32_t unit_of(const void* p) const noexcept {
+    return static_cast<std::uint32_t>((reinterpret_cast<std::uintptr_t>(p) - memory_.base()) >> unit_shift);
   }
-  std::byte* address_of(std::uint32_t page) const noexcept {
-    return reinterpret_cast<std::byte*>(memory_.base() + (std::uintptr_t{page} << page_shift));
+  std::byte* address_of(std::uint32_t unit) const noexcept {
+    return reinterpret_cast<std::byte*>(memory_.base() + (std::uintptr_t{unit} << unit_shift));
   }
   // Whether p points into memory below the heap's top (so its map entry is meaningful).
   bool owns(const void* p) const noexcept {
-    return reinterpret_cast<std::uintptr_t>(p) - memory_.base() < (std::uintptr_t{top_} << page_shift);
+    return reinterpret_cast<std::uintptr_t>(p) - memory_.base() < (std::uintptr_t{top_} << unit_shift);
   }
 
-  // Takes over pages [first, end) that already exist (memory present before any
+  // Takes over units [first, end) that already exist (memory present before any
   // growth) as one free run; the heap's top becomes `end`. Only before any take.
   void adopt(std::uint32_t first, std::uint32_t end) noexcept {
     if (!cover(end)) return;
@@ -62,44 +63,44 @@ class PageRuns {
     give(first, end - first);
   }
 
-  // One past the highest page the heap owns.
+  // One past the highest unit the heap owns.
   std::uint32_t top() const noexcept { return top_; }
 
-  // One page for a slab, marked as a big block of one page. Slabs come from the
-  // lowest free run, so they gather at the bottom of memory and leave the runs
-  // above them to big blocks, which can then grow in place.
-  std::byte* take_low_page() noexcept {
+  // n units for a slab, marked as a big block of n units. Slabs come from the
+  // lowest free run that fits, so they gather at the bottom of memory and leave
+  // the runs above them to big blocks, which can then grow in place.
+  std::byte* take_low(std::uint32_t n) noexcept {
     std::uint32_t first = 0;
-    if (lowest_run(first)) {
-      take_from_free_run(first, 1);
-      map_.set(first, PageKind::big, 1);
+    if (lowest_run(n, first)) {
+      take_from_free_run(first, n);
+      map_.set(first, PageKind::big, n);
       return address_of(first);
     }
-    return take(1);
+    return take(n);
   }
 
-  // A run of n pages starting at an address aligned to `align` bytes, marked in
-  // the map as a big block of n pages; nullptr when memory cannot (or, without
+  // A run of n units starting at an address aligned to `align` bytes, marked in
+  // the map as a big block of n units; nullptr when memory cannot (or, without
   // may_grow, must not) grow enough.
-  std::byte* take(std::size_t n, std::size_t align = page_size, bool may_grow = true) noexcept {
-    std::size_t slack = align > page_size ? (align >> page_shift) - 1 : 0;
-    if (n == 0 || n + slack > max_memory_pages) return nullptr;
+  std::byte* take(std::size_t n, std::size_t align = unit_size, bool may_grow = true) noexcept {
+    std::size_t slack = align > unit_size ? (align >> unit_shift) - 1 : 0;
+    if (n == 0 || n + slack > max_units) return nullptr;
     auto span = static_cast<std::uint32_t>(n + slack);
     std::uint32_t first = 0;
     if (!take_span(span, first, may_grow)) return nullptr;
     if (slack == 0) return address_of(first);
     // Over-aligned: keep the aligned part of the span, give back both ends.
     auto aligned = (reinterpret_cast<std::uintptr_t>(address_of(first)) + align - 1) & ~(std::uintptr_t{align} - 1);
-    std::uint32_t start = page_of(reinterpret_cast<void*>(aligned));
-    auto pages = static_cast<std::uint32_t>(n);
-    map_.set(start, PageKind::big, pages);
+    std::uint32_t start = unit_of(reinterpret_cast<void*>(aligned));
+    auto units = static_cast<std::uint32_t>(n);
+    map_.set(start, PageKind::big, units);
     if (start > first) give(first, start - first);
-    if (start + pages < first + span) give(start + pages, first + span - start - pages);
+    if (start + units < first + span) give(start + units, first + span - start - units);
     return address_of(start);
   }
 
   // Returns the run [first, first + n) to the free runs, merged with free neighbours.
-  // Pages after the first must be marked interior.
+  // Units after the first must be marked interior.
   void give(std::uint32_t first, std::uint32_t n) noexcept {
     std::uint32_t start = first, len = n, end = first + n;
     if (start > 0 && map_.is(start - 1, PageKind::free)) {
@@ -120,71 +121,73 @@ class PageRuns {
     add_free(start, len);
   }
 
-  // Grows the big block at `first` from n to new_n pages without moving it: into
+  // Grows the big block at `first` from n to new_n units without moving it: into
   // a free right neighbour, and past the top of memory if the block (or that
   // neighbour) ends there.
   bool extend(std::uint32_t first, std::uint32_t n, std::uint32_t new_n) noexcept {
     std::uint32_t end = first + n, need = new_n - n;
-    if (!cover(top_ + need)) return false;
+    // The map moves first if it must, so that the checks below see where it lands.
+    if (!cover(std::size_t{top_} + grown_units(need))) return false;
     std::uint32_t right = end < top_ && map_.is(end, PageKind::free) ? map_.value(end) : 0;
     if (right < need) {
-      if (right == 0 && map_is_between(end, top_)) {
-        if (!shift_map_up(need)) return false;
+      if (!map_.is_inline() && unit_of(map_.storage()) == end + right) {
+        if (!shift_map_up(end, need)) return false;
         map_.set(first, PageKind::big, new_n);
         return true;
       }
-      if (end + right != top_ || !grow_at_top(need - right)) return false;
+      if (end + right != top_ || !grow_top_run(need, true)) return false;
+      // Moving the map may have put it right after the block.
+      if (!map_.is(end, PageKind::free) || map_.value(end) < need) return false;
+      right = map_.value(end);
     }
-    if (right != 0) {
-      unlink(end);
-      map_.set(end, PageKind::interior);
-      if (right > need)
-        add_free(end + need, right - need);
-      else
-        map_.set(end + right - 1, PageKind::interior);
-    }
+    unlink(end);
+    map_.set(end, PageKind::interior);
+    if (right > need)
+      add_free(end + need, right - need);
+    else
+      map_.set(end + right - 1, PageKind::interior);
     map_.set(first, PageKind::big, new_n);
     return true;
   }
 
-  // Shrinks the big block at `first` from n to new_n (>= 1) pages, freeing the tail.
+  // Shrinks the big block at `first` from n to new_n (>= 1) units, freeing the tail.
   void shrink(std::uint32_t first, std::uint32_t n, std::uint32_t new_n) noexcept {
     map_.set(first, PageKind::big, new_n);
     give(first + new_n, n - new_n);
   }
 
-  // Walks every page below the top and every bin; returns the first
+  // Walks every unit below the top and every bin; returns the first
   // inconsistency found, or nullptr if the page layer is sound.
   const char* check() const noexcept {
     if (top_ > map_.capacity()) return "page map does not cover the heap";
     std::uint32_t free_runs = 0;
-    for (std::uint32_t page = 0; page < top_;) {
-      PageKind kind = map_.kind(page);
+    for (std::uint32_t unit = 0; unit < top_;) {
+      PageKind kind = map_.kind(unit);
       bool is_run = kind == PageKind::big || kind == PageKind::free || kind == PageKind::page_map;
-      std::uint32_t len = is_run ? map_.value(page) : 1;
-      if (kind == PageKind::page_map && !map_is_between(page, page + len)) return "stray page-map pages";
-      if (kind == PageKind::interior) return "interior page outside any run";
-      if (len == 0 || page + len > top_) return "run passes the top of memory";
+      std::uint32_t len = is_run ? map_.value(unit) : 1;
+      if (kind == PageKind::page_map && !map_is_between(unit, unit + len)) return "stray page-map units";
+      if (kind == PageKind::interior) return "interior unit outside any run";
+      if (len == 0 || unit + len > top_) return "run passes the top of memory";
       for (std::uint32_t i = 1; i + 1 < len; ++i)
-        if (!map_.is(page + i, PageKind::interior)) return "run page not marked interior";
+        if (!map_.is(unit + i, PageKind::interior)) return "run unit not marked interior";
       if (kind == PageKind::free) {
-        if (len > 1 && (!map_.is(page + len - 1, PageKind::free) || map_.value(page + len - 1) != len))
+        if (len > 1 && (!map_.is(unit + len - 1, PageKind::free) || map_.value(unit + len - 1) != len))
           return "free run's tail does not match its head";
-        if (page > 0 && map_.is(page - 1, PageKind::free)) return "free runs left unmerged";
+        if (unit > 0 && map_.is(unit - 1, PageKind::free)) return "free runs left unmerged";
         ++free_runs;
-      } else if (kind == PageKind::big && len > 1 && !map_.is(page + len - 1, PageKind::interior)) {
-        return "big block's last page not marked interior";
+      } else if (kind == PageKind::big && len > 1 && !map_.is(unit + len - 1, PageKind::interior)) {
+        return "big block's last unit not marked interior";
       }
-      page += len;
+      unit += len;
     }
     std::uint32_t binned = 0;
     for (unsigned b = 0; b < bin_count; ++b) {
       const FreeRun* prev = nullptr;
       for (const FreeRun* run = bins_[b]; run != nullptr; prev = run, run = run->next) {
         if (++binned > free_runs) return "free list longer than the free runs (cycle?)";
-        std::uint32_t page = page_of(run);
-        if (page >= top_ || !map_.is(page, PageKind::free)) return "binned run is not free";
-        if (bin_of(map_.value(page)) != b) return "free run in the wrong bin";
+        std::uint32_t unit = unit_of(run);
+        if (unit >= top_ || !map_.is(unit, PageKind::free)) return "binned run is not free";
+        if (bin_of(map_.value(unit)) != b) return "free run in the wrong bin";
         if (run->prev != prev) return "free list back link broken";
       }
     }
@@ -196,10 +199,18 @@ class PageRuns {
     FreeRun* next;
     FreeRun* prev;
   };
-  static constexpr unsigned bin_count = 17;  // floor(log2(1 .. 65,536))
-  static unsigned bin_of(std::uint32_t pages) noexcept { return std::bit_width(pages) - 1; }
+  static constexpr unsigned bin_count = 21;  // floor(log2(1 .. 2^20))
+  static unsigned bin_of(std::uint32_t units) noexcept { return std::bit_width(units) - 1; }
 
-  FreeRun* run_at(std::uint32_t page) const noexcept { return reinterpret_cast<FreeRun*>(address_of(page)); }
+  FreeRun* run_at(std::uint32_t unit) const noexcept { return reinterpret_cast<FreeRun*>(address_of(unit)); }
+
+  // Units of the whole pages memory grows by to add n units.
+  static std::size_t grown_units(std::uint32_t n) noexcept {
+    return pages_for(std::size_t{n} << unit_shift) * units_per_page;
+  }
+
+  // Units in memory as the backend has it: everything below is grown (by us or others).
+  std::size_t memory_units() const noexcept { return memory_.size_pages() * units_per_page; }
 
   // Marks [first, first + len) free at both ends and files it in its bin.
   void add_free(std::uint32_t first, std::uint32_t len) noexcept {
@@ -222,15 +233,15 @@ class PageRuns {
     if (run->next != nullptr) run->next->prev = run->prev;
   }
 
-  // The smallest free run of at least n pages in n's bin, else in the first
+  // The smallest free run of at least n units in n's bin, else in the first
   // non-empty bin above it (where every run fits).
   bool best_fit(std::uint32_t n, std::uint32_t& found) const noexcept {
     for (unsigned b = bin_of(n); b < bin_count; ++b) {
       std::uint32_t best_len = 0;
       for (FreeRun* run = bins_[b]; run != nullptr; run = run->next) {
-        std::uint32_t page = page_of(run), len = map_.value(page);
+        std::uint32_t unit = unit_of(run), len = map_.value(unit);
         if (len >= n && (best_len == 0 || len < best_len)) {
-          found = page;
+          found = unit;
           best_len = len;
           if (len == n) break;
         }
@@ -240,8 +251,8 @@ class PageRuns {
     return false;
   }
 
-  // Takes the first n pages of the free run at `first`, leaving the rest free.
-  // The caller marks the first page.
+  // Takes the first n units of the free run at `first`, leaving the rest free.
+  // The caller marks the first unit.
   void take_from_free_run(std::uint32_t first, std::uint32_t n) noexcept {
     std::uint32_t len = map_.value(first);
     unlink(first);
@@ -251,109 +262,120 @@ class PageRuns {
       map_.set(first + len - 1, PageKind::interior);
   }
 
-  // The free run at the lowest address.
-  bool lowest_run(std::uint32_t& found) const noexcept {
+  // The free run of at least n units at the lowest address.
+  bool lowest_run(std::uint32_t n, std::uint32_t& found) const noexcept {
     const FreeRun* lowest = nullptr;
-    for (const FreeRun* head : bins_)
-      for (const FreeRun* run = head; run != nullptr; run = run->next)
-        if (lowest == nullptr || run < lowest) lowest = run;
-    if (lowest != nullptr) found = page_of(lowest);
+    for (unsigned b = bin_of(n); b < bin_count; ++b)
+      for (const FreeRun* run = bins_[b]; run != nullptr; run = run->next)
+        if ((lowest == nullptr || run < lowest) && map_.value(unit_of(run)) >= n) lowest = run;
+    if (lowest != nullptr) found = unit_of(lowest);
     return lowest != nullptr;
   }
 
-  // Finds or makes a run of exactly n pages and marks it as one big block.
+  // Finds or makes a run of exactly n units and marks it as one big block.
   bool take_span(std::uint32_t n, std::uint32_t& first, bool may_grow) noexcept {
-    if (best_fit(n, first)) {
-      take_from_free_run(first, n);
-    } else if (!may_grow || !cover(std::max<std::size_t>(memory_.size_pages(), top_) + n)) {
-      return false;
-    } else {
-      // A free run at the top of memory is topped up instead of left behind.
-      std::uint32_t tail = top_ > 0 && map_.is(top_ - 1, PageKind::free) ? map_.value(top_ - 1) : 0;
-      if (tail != 0 && grow_at_top(n - tail)) {
-        first = top_ - n;
-        unlink(first);
-        map_.set(first + tail - 1, PageKind::interior);
-      } else {
-        std::byte* fresh = memory_.grow(n);
-        if (fresh == nullptr) return false;
-        first = page_of(fresh);
-        mark_interior(first + 1, first + n);
-        top_ = first + n;
-      }
+    if (!best_fit(n, first)) {
+      if (!may_grow || !grow_top_run(n, false)) return false;
+      first = top_ - map_.value(top_ - 1);
     }
+    take_from_free_run(first, n);
     map_.set(first, PageKind::big, n);
     return true;
   }
 
-  // Grows memory by n pages right at the heap's top; fails if memory was grown
-  // by someone else since (the new pages would not be contiguous with ours).
-  bool grow_at_top(std::uint32_t n) noexcept {
-    if (memory_.size_pages() != top_ || memory_.grow(n) == nullptr) return false;
-    mark_interior(top_, top_ + n);
-    top_ += n;
+  // Grows memory so that a free run of at least n units ends at the heap's
+  // top, topping up the free run already there rather than leaving it behind.
+  // With `contiguous`, fails unless the new pages follow the heap's top (memory
+  // grown by someone else lies between); without, the heap's top moves past
+  // the foreign pages.
+  bool grow_top_run(std::uint32_t n, bool contiguous) noexcept {
+    if (!cover(std::max<std::size_t>(memory_units(), top_) + grown_units(n))) return false;
+    bool at_top = memory_units() == top_;
+    if (contiguous && !at_top) return false;
+    std::uint32_t tail = at_top && top_ > 0 && map_.is(top_ - 1, PageKind::free) ? map_.value(top_ - 1) : 0;
+    if (tail >= n) return true;  // moving the map freed enough at the top
+    std::size_t pages = pages_for(std::size_t{n - tail} << unit_shift);
+    std::byte* fresh = memory_.grow(pages);
+    if (fresh == nullptr) return false;
+    std::uint32_t start = unit_of(fresh), units = static_cast<std::uint32_t>(pages * units_per_page);
+    if (contiguous && start != top_) return false;  // cannot happen: checked above
+    mark_interior(start + 1, start + units);
+    top_ = start + units;
+    give(start, units);  // merges with the free tail, if any
     return true;
   }
 
-  // Makes the page map cover every page below `needed`: moves it, at twice that
+  // Makes the page map cover every unit below `needed`: moves it, at twice that
   // size, into a free run that fits or onto fresh pages at the top of memory.
   bool cover(std::size_t needed) noexcept {
     if (needed <= map_.capacity()) return true;
-    if (needed > max_memory_pages) return false;
+    if (needed > max_units) return false;
     // Fresh pages for the map land at the current end of memory, which may lie
     // above the heap's top if something else grew memory: cover those too.
-    std::size_t span = std::max(needed, memory_.size_pages() + map_pages(max_memory_pages));
-    auto capacity = static_cast<std::uint32_t>(std::min(std::bit_ceil(span) * 2, max_memory_pages));
-    std::uint32_t pages = map_pages(capacity), first = 0;
-    bool fresh = !best_fit(pages, first);
-    if (fresh) {
-      // Below `capacity`: memory is at most `needed` pages before this growth.
+    std::size_t span = std::max(needed, memory_units() + map_units(max_units) + units_per_page);
+    auto capacity = static_cast<std::uint32_t>(std::min(std::bit_ceil(span) * 2, max_units));
+    std::uint32_t units = map_units(capacity), first = 0, fresh_end = 0;
+    if (best_fit(units, first)) {
+      take_from_free_run(first, units);
+    } else {
+      // Below `capacity`: memory is at most `needed` units before this growth.
+      std::size_t pages = pages_for(std::size_t{units} << unit_shift);
       std::byte* grown = memory_.grow(pages);
       if (grown == nullptr) return false;
-      first = page_of(grown);
-    } else {
-      take_from_free_run(first, pages);
+      first = unit_of(grown);
+      fresh_end = first + static_cast<std::uint32_t>(pages * units_per_page);
     }
     const void* old_storage = map_.is_inline() ? nullptr : map_.storage();
-    std::uint32_t old_pages = map_pages(map_.capacity());
+    std::uint32_t old_units = map_units(map_.capacity());
     map_.move_to(reinterpret_cast<std::uint32_t*>(address_of(first)), capacity);
-    if (fresh) {
-      mark_interior(first + 1, first + pages);
-      top_ = first + pages;
+    if (fresh_end != 0) {
+      mark_interior(first + 1, fresh_end);
+      top_ = fresh_end;
     }
-    map_.set(first, PageKind::page_map, pages);
-    if (old_storage != nullptr) give(page_of(old_storage), old_pages);
+    map_.set(first, PageKind::page_map, units);
+    if (fresh_end > first + units) give(first + units, fresh_end - first - units);
+    if (old_storage != nullptr) give(unit_of(old_storage), old_units);
     return true;
   }
 
-  static std::uint32_t map_pages(std::uint32_t capacity) noexcept {
-    return static_cast<std::uint32_t>(pages_for(std::size_t{capacity} * sizeof(std::uint32_t)));
+  static std::uint32_t map_units(std::uint32_t capacity) noexcept {
+    return static_cast<std::uint32_t>(units_for(std::size_t{capacity} * sizeof(std::uint32_t)));
   }
 
-  // Whether the page map's own pages are exactly [first, end).
+  // Whether the page map's own units are exactly [first, end).
   bool map_is_between(std::uint32_t first, std::uint32_t end) const noexcept {
-    return !map_.is_inline() && page_of(map_.storage()) == first && first + map_.value(first) == end;
+    return !map_.is_inline() && unit_of(map_.storage()) == first && first + map_.value(first) == end;
   }
 
-  // The map sits at the top of memory, right above a block that wants n more
-  // pages: grow memory by n and move the map up by n pages, leaving the pages it
-  // held (marked interior) for the block below.
-  bool shift_map_up(std::uint32_t n) noexcept {
-    std::uint32_t first = page_of(map_.storage()), pages = map_.value(first);
-    if (top_ + n > map_.capacity() || memory_.size_pages() != top_ || memory_.grow(n) == nullptr) return false;
-    map_.move_to(reinterpret_cast<std::uint32_t*>(address_of(first + n)), map_.capacity());
-    mark_interior(first, top_ + n);
-    map_.set(first + n, PageKind::page_map, pages);
-    top_ += n;
+  // The map sits above a block ending at `end` that wants n more units, with
+  // nothing but free units around it up to the top of memory: move the map up
+  // to end + n, growing memory past the top for what the free units lack, and
+  // leave the units it held (marked interior) to the block below.
+  bool shift_map_up(std::uint32_t end, std::uint32_t n) noexcept {
+    std::uint32_t first = unit_of(map_.storage()), units = map_.value(first), above = first + units;
+    std::uint32_t free_above = above < top_ && map_.is(above, PageKind::free) ? map_.value(above) : 0;
+    if (above + free_above != top_) return false;
+    std::uint32_t free_below = first - end, have = free_below + free_above;
+    auto grown = static_cast<std::uint32_t>(n > have ? grown_units(n - have) : 0);
+    if (grown != 0 && (top_ + grown > map_.capacity() || memory_units() != top_ ||
+                       memory_.grow(grown / units_per_page) == nullptr))
+      return false;
+    if (free_below != 0) unlink(end);
+    if (free_above != 0) unlink(above);
+    map_.move_to(reinterpret_cast<std::uint32_t*>(address_of(end + n)), map_.capacity());
+    top_ += grown;
+    mark_interior(end, top_);
+    map_.set(end + n, PageKind::page_map, units);
+    if (end + n + units < top_) give(end + n + units, top_ - end - n - units);
     return true;
   }
 
   void mark_interior(std::uint32_t from, std::uint32_t to) noexcept {
-    for (std::uint32_t page = from; page < to; ++page) map_.set(page, PageKind::interior);
+    for (std::uint32_t unit = from; unit < to; ++unit) map_.set(unit, PageKind::interior);
   }
 
   FreeRun* bins_[bin_count] = {};
-  std::uint32_t top_ = 0;  // one past the highest page the heap has grown
+  std::uint32_t top_ = 0;  // one past the highest unit the heap has grown
   Memory memory_;
   PageMap map_;
 };

@@ -5,10 +5,11 @@
 //   class_of(len, align)        the class for the request, or `count` if it is big
 //   slot_size(c)                bytes in a slot of class c
 //   name                        how benchmarks and docs call it
-// Every slot must be aligned to the request's alignment. Slabs are whole 64 KiB
-// pages at 64 KiB-aligned addresses, so a slot size that is a power of two is
-// naturally aligned to itself; a policy with other sizes must fall back to such a
-// size for over-aligned requests. The heap is a template over the policy so that
+// Every slot must be aligned to the request's alignment. Slabs are runs of 4 KiB
+// units at 4 KiB-aligned addresses, and slots lie at multiples of their size
+// from a slab's start, so a slot size that is a power of two is aligned to
+// itself up to 4 KiB; a policy with other sizes must fall back to such a size
+// for over-aligned requests, and requests aligned to more than 4 KiB are big. The heap is a template over the policy so that
 // mappings can be swapped and measured without touching the allocator.
 #pragma once
 
@@ -32,7 +33,7 @@ struct PowerOfTwoClasses {
 
   static constexpr unsigned class_of(std::size_t len, std::size_t align) noexcept {
     std::size_t need = std::max({len, align, min_slot});
-    if (need > max_slot) return count;
+    if (need > max_slot || align > unit_size) return count;
     return static_cast<unsigned>(std::bit_width(need - 1)) - 3;  // log2(ceil_pow2(need)) - log2(8)
   }
   static constexpr std::size_t slot_size(unsigned c) noexcept { return min_slot << c; }
@@ -51,6 +52,7 @@ struct QuarterClasses {
 
   static constexpr unsigned class_of(std::size_t len, std::size_t align) noexcept {
     std::size_t need = std::max(len, align);
+    if (align > unit_size) return count;
     if (align > 16) need = std::bit_ceil(need);
     if (need <= 8) return 0;
     if (need <= 128) return static_cast<unsigned>((need + 15) >> 4);

@@ -57,8 +57,8 @@ TEST(CheckedDeathTest, DoubleFreeOfAnEightByteSlot) {
   EXPECT_DEATH(heap->free(p), line_for("double free of %p (8 B slot)", p));
 }
 
-// Slots too big for a 4 KiB chunk live in slabs of whole pages.
-TEST(CheckedDeathTest, DoubleFreeOfASlotInAPageSlab) {
+// A slot that fills its slab.
+TEST(CheckedDeathTest, DoubleFreeOfASlotFillingItsSlab) {
   auto heap = make_heap();
   void* p = heap->alloc(4000, 1);
   heap->free(p, 4000, 1);
@@ -70,9 +70,9 @@ TEST(CheckedDeathTest, DoubleFreeOfABigBlock) {
   void* p = heap->alloc(3 * page_size, 1);
   void* guard = heap->alloc(page_size, 1);  // keeps the freed run from merging away
   heap->free(p);
-  EXPECT_DEATH(heap->free(p), line_for("double free of %p (its pages are free)", p));
+  EXPECT_DEATH(heap->free(p), line_for("double free of %p (its memory is free)", p));
   heap->free(guard);
-  EXPECT_DEATH(heap->free(p, 3 * page_size, 1), line_for("double free of %p (its pages are free)", p));
+  EXPECT_DEATH(heap->free(p, 3 * page_size, 1), line_for("double free of %p (its memory is free)", p));
 }
 
 TEST(CheckedDeathTest, ReallocAndResizeOfAFreedBlock) {
@@ -105,9 +105,9 @@ TEST(CheckedDeathTest, PointerInsideABigBlock) {
   auto heap = make_heap();
   void* p = heap->alloc(3 * page_size, 1);
   EXPECT_DEATH(heap->free(at(p, 16)),
-               line_for("free of %p, which is not at a block's start (inside a 3-page block)", at(p, 16)));
+               line_for("free of %p, which is not at a block's start (inside a 196608 B block)", at(p, 16)));
   EXPECT_DEATH(heap->free(at(p, 2 * page_size)),
-               line_for("free of %p, which is not at a block's start (inside a 3-page block)", at(p, 2 * page_size)));
+               line_for("free of %p, which is not at a block's start (inside a 196608 B block)", at(p, 2 * page_size)));
 }
 
 TEST(CheckedDeathTest, PointerInsideFreePages) {
@@ -116,7 +116,7 @@ TEST(CheckedDeathTest, PointerInsideFreePages) {
   void* guard = heap->alloc(page_size, 1);
   heap->free(p);
   EXPECT_DEATH(heap->free(at(p, page_size + 8)),
-               line_for("free of %p, which is not at a block's start (inside free pages)", at(p, page_size + 8)));
+               line_for("free of %p, which is not at a block's start (inside free memory)", at(p, page_size + 8)));
   heap->free(guard);
 }
 
@@ -134,9 +134,9 @@ TEST(CheckedDeathTest, SizedFreeOfTheWrongSize) {
                line_for("free of %p with size 100 and align 1, which do not match its block (a 64 B slot)", p));
   void* big = heap->alloc(2 * page_size, 1);
   EXPECT_DEATH(heap->free(big, 3 * page_size, 1),
-               line_for("free of %p with size 196608 and align 1, which do not match its block (a 2-page block)", big));
+               line_for("free of %p with size 196608 and align 1, which do not match its block (a 131072 B block)", big));
   EXPECT_DEATH(heap->free(big, 100, 1),
-               line_for("free of %p with size 100 and align 1, which do not match its block (a 2-page block)", big));
+               line_for("free of %p with size 100 and align 1, which do not match its block (a 131072 B block)", big));
 }
 
 // An alignment that picks another class, or that the block's address lacks.
@@ -152,14 +152,14 @@ TEST(CheckedDeathTest, SizedFreeOfTheWrongAlignment) {
   void* b = heap->alloc(page_size, 1);
   void* odd = aligned_to(a, 2 * page_size) ? b : a;
   EXPECT_DEATH(heap->free(odd, page_size, 2 * page_size),
-               line_for("free of %p with size 65536 and align 131072, which do not match its block (a 1-page block)", odd));
+               line_for("free of %p with size 65536 and align 131072, which do not match its block (a 65536 B block)", odd));
 }
 
 TEST(CheckedDeathTest, ResizeWithTheWrongSize) {
   auto heap = make_heap();
   void* p = heap->alloc(5 * page_size, 1);
   EXPECT_DEATH(heap->resize(p, 4 * page_size, 1, 6 * page_size),
-               line_for("resize of %p with size 262144 and align 1, which do not match its block (a 5-page block)", p));
+               line_for("resize of %p with size 262144 and align 1, which do not match its block (a 327680 B block)", p));
 }
 
 TEST(CheckedDeathTest, WriteAfterFreeFoundWhenTheSlotIsReused) {

@@ -181,12 +181,12 @@ void for_each_sample(std::size_t len, Range&& range) {
 }
 
 // The usable size the heap must report for a (len, align) request: its slot,
-// or the pages it takes (at least one); SIZE_MAX when no block can be that big.
+// or the 4 KiB units it takes (at least one); SIZE_MAX when no block can be that big.
 std::size_t footprint(std::size_t len, std::size_t align) {
   unsigned c = Classes::class_of(len, align);
   if (c < Classes::count) return Classes::slot_size(c);
-  if (len > max_block_size) return SIZE_MAX;  // no block: pages_for would overflow
-  return std::max<std::size_t>(pages_for(len), 1) << page_shift;
+  if (len > max_block_size) return SIZE_MAX;  // no block: units_for would overflow
+  return std::max<std::size_t>(units_for(len), 1) << unit_shift;
 }
 
 bool is_small(std::size_t len, std::size_t align) { return Classes::class_of(len, align) < Classes::count; }
@@ -225,17 +225,18 @@ class Model {
   // past what the page map covers may first take pages for a bigger map.
   Expect expect(std::size_t len, std::size_t align) const {
     if (!is_power_of_two(align)) return Expect::failure;
-    std::size_t grown = heap_->stats().pages_grown, need = 1;
+    std::size_t grown = heap_->stats().pages_grown, need = 1;  // a slab is at most a page of units
     if (!is_small(len, align)) {
       if (len > max_block_size || align > max_block_size) return Expect::failure;
-      std::size_t slack = align > page_size ? (align >> page_shift) - 1 : 0;
-      need = std::max<std::size_t>(pages_for(len), 1) + slack;
-      if (need > max_memory_pages) return Expect::failure;
+      std::size_t slack = align > unit_size ? (align >> unit_shift) - 1 : 0;
+      std::size_t units = std::max<std::size_t>(units_for(len), 1) + slack;
+      if (units > max_units) return Expect::failure;
+      need = pages_for(units << unit_shift);
     }
-    if (grown + need > heap_->map().capacity()) need += largest_map_pages;
+    if ((grown + need) * units_per_page > heap_->map().capacity()) need += largest_map_pages;
     return grown + need <= cap_ ? Expect::success : Expect::either;
   }
-  static constexpr std::size_t largest_map_pages = pages_for(max_memory_pages * sizeof(std::uint32_t));
+  static constexpr std::size_t largest_map_pages = pages_for(max_units * sizeof(std::uint32_t));
 
   void check_outcome(Expect want, bool succeeded, const char* what) const {
     if (want == Expect::success && !succeeded) fail(what, step_);
