@@ -56,6 +56,17 @@ class PageRuns {
   // Takes over units [first, end) that already exist (memory present before any
   // growth) as one free run; the heap's top becomes `end`. Only before any take.
   void adopt(std::uint32_t first, std::uint32_t end) noexcept {
+    if (end > map_.capacity() && first < end) {
+      // Static data reaches past what the inline map covers: the map moves to
+      // the start of the adopted memory, not to pages grown for it.
+      std::uint32_t capacity = map_capacity_for(end), units = map_units(capacity);
+      if (units < end - first) {
+        map_.move_to(reinterpret_cast<std::uint32_t*>(address_of(first)), capacity);
+        map_.set(first, PageKind::page_map, units);
+        mark_interior(first + 1, first + units);
+        first += units;
+      }
+    }
     if (!cover(end)) return;
     top_ = std::max(top_, end);
     if (first >= end) return;
@@ -310,11 +321,7 @@ class PageRuns {
   bool cover(std::size_t needed) noexcept {
     if (needed <= map_.capacity()) return true;
     if (needed > max_units) return false;
-    // Fresh pages for the map land at the current end of memory, which may lie
-    // above the heap's top if something else grew memory: cover those too.
-    std::size_t span = std::max(needed, memory_units() + map_units(max_units) + units_per_page);
-    auto capacity = static_cast<std::uint32_t>(std::min(std::bit_ceil(span) * 2, max_units));
-    std::uint32_t units = map_units(capacity), first = 0, fresh_end = 0;
+    std::uint32_t capacity = map_capacity_for(needed), units = map_units(capacity), first = 0, fresh_end = 0;
     if (best_fit(units, first)) {
       take_from_free_run(first, units);
     } else {
@@ -336,6 +343,14 @@ class PageRuns {
     if (fresh_end > first + units) give(first + units, fresh_end - first - units);
     if (old_storage != nullptr) give(unit_of(old_storage), old_units);
     return true;
+  }
+
+  // Twice what covers `needed` units and all of memory, including the pages
+  // the map itself may take at its end (memory may lie above the heap's top if
+  // something else grew it).
+  std::uint32_t map_capacity_for(std::size_t needed) const noexcept {
+    std::size_t span = std::max(needed, memory_units() + map_units(max_units) + units_per_page);
+    return static_cast<std::uint32_t>(std::min(std::bit_ceil(span) * 2, max_units));
   }
 
   static std::uint32_t map_units(std::uint32_t capacity) noexcept {
