@@ -577,3 +577,61 @@ TEST(Heap, OutOfMemorySweepsEmptySlabsForAnotherClass) {
 
 }  // namespace
 }  // namespace wasmheap::test
+
+namespace wasmheap::test {
+namespace {
+
+// A memory that, like a wasm module's, starts with pages already there: the
+// program's data below `heap_base`, free memory from there to the end.
+class MemoryWithInitialPages {
+ public:
+  MemoryWithInitialPages(std::size_t initial_pages, std::size_t free_bytes) {
+    inner_.grow(initial_pages);
+    end_ = inner_.base() + initial_pages * page_size;
+    heap_base_ = end_ - free_bytes;
+  }
+  AddressRange initial_free() const noexcept { return {heap_base_, end_}; }
+  std::byte* grow(std::size_t pages) noexcept { return inner_.grow(pages); }
+  std::uintptr_t base() const noexcept { return inner_.base(); }
+  std::size_t size_pages() const noexcept { return inner_.size_pages(); }
+  std::size_t pages_grown() const noexcept { return inner_.size_pages() - (end_ - inner_.base()) / page_size; }
+  std::uintptr_t heap_base() const noexcept { return heap_base_; }
+
+ private:
+  SimulatedMemory inner_;
+  std::uintptr_t heap_base_ = 0, end_ = 0;
+};
+
+using InitialHeap = Heap<MemoryWithInitialPages, QuarterClasses>;
+
+TEST(InitialMemory, SmallProgramsNeverGrowMemory) {
+  auto heap = std::make_unique<InitialHeap>(MemoryWithInitialPages(2, 58000));
+  std::uintptr_t heap_base = heap->memory().heap_base();
+  std::vector<void*> blocks;
+  for (std::size_t len : {32, 32, 200, 1000, 3000, 20000}) blocks.push_back(heap->alloc(len, 1));
+  for (void* p : blocks) {
+    ASSERT_NE(p, nullptr);
+    EXPECT_GE(reinterpret_cast<std::uintptr_t>(p), heap_base);
+  }
+  EXPECT_EQ(heap->stats().pages_grown, 0u);
+  EXPECT_EQ(heap->check(), nullptr);
+}
+
+TEST(InitialMemory, StaticDataPastTheInlineMapKeepsTheMapInInitialMemory) {
+  // 50 pages of initial memory (3.1 MiB, past the 2 MiB the inline map covers),
+  // 20 KB of them free: the map moves into those, leaving room for slabs.
+  auto heap = std::make_unique<InitialHeap>(MemoryWithInitialPages(50, 20064));
+  void* p = heap->alloc(32, 1);
+  ASSERT_NE(p, nullptr);
+  EXPECT_GE(reinterpret_cast<std::uintptr_t>(p), heap->memory().heap_base());
+  EXPECT_FALSE(heap->map().is_inline());
+  EXPECT_EQ(heap->stats().pages_grown, 0u);
+  // Growth past the initial memory still works, and the map follows.
+  void* big = heap->alloc(8 << 20, 1);
+  ASSERT_NE(big, nullptr);
+  std::memset(big, 1, 8 << 20);
+  EXPECT_EQ(heap->check(), nullptr);
+}
+
+}  // namespace
+}  // namespace wasmheap::test

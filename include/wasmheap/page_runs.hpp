@@ -59,7 +59,10 @@ class PageRuns {
     if (end > map_.capacity() && first < end) {
       // Static data reaches past what the inline map covers: the map moves to
       // the start of the adopted memory, not to pages grown for it.
-      std::uint32_t capacity = map_capacity_for(end), units = map_units(capacity);
+      // As much room to grow as leaves most of that memory free.
+      std::uint32_t capacity = map_capacity_for(end);
+      while (capacity / 2 >= end && map_units(capacity) > (end - first) / 4) capacity /= 2;
+      std::uint32_t units = map_units(capacity);
       if (units < end - first) {
         map_.move_to(reinterpret_cast<std::uint32_t*>(address_of(first)), capacity);
         map_.set(first, PageKind::page_map, units);
