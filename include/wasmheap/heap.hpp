@@ -12,6 +12,7 @@
 #include <wasmheap/size_classes.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -259,11 +260,7 @@ class Heap {
     if constexpr (requires(Memory& m) { m.initial_free(); }) {
       if (adopted_initial_memory_) return;
       adopted_initial_memory_ = true;
-      AddressRange free = pages_.memory().initial_free();
-      std::uintptr_t first_unit_start = (free.begin + unit_size - 1) & ~(std::uintptr_t{unit_size} - 1);
-      if (free.begin >= free.end || first_unit_start > free.end) return;
-      pages_.adopt(pages_.unit_of(reinterpret_cast<void*>(first_unit_start)),
-                   pages_.unit_of(reinterpret_cast<void*>(free.end)));
+      pages_.adopt(pages_.memory().initial_free());
     }
   }
 
@@ -274,14 +271,15 @@ class Heap {
   static constexpr std::size_t slots_per_slab(unsigned c) noexcept {
     return (std::size_t{slab_units_of(c)} << unit_shift) / Classes::slot_size(c);
   }
+  static constexpr std::size_t min_slab_size = 4096;
   static constexpr auto slab_unit_counts = [] {
     struct Table {
       std::uint8_t units[class_count];
       constexpr std::uint8_t operator[](unsigned c) const { return units[c]; }
     } table{};
     for (unsigned c = 0; c < class_count; ++c) {
-      std::size_t size = Classes::slot_size(c), units = units_for(size);
-      while (units < 16 && ((units << unit_shift) % size) * 16 > (units << unit_shift)) ++units;
+      std::size_t size = Classes::slot_size(c), units = units_for(std::max(size, min_slab_size));
+      while (units < units_per_page && ((units << unit_shift) % size) * 16 > (units << unit_shift)) ++units;
       table.units[c] = static_cast<std::uint8_t>(units);
     }
     return table;
@@ -294,7 +292,15 @@ class Heap {
   std::byte* take_units(std::size_t n, std::size_t align, bool slab = false) noexcept {
     adopt_initial_memory();
     if (free_slab_bytes() >= page_size + 2 * free_slab_bytes_after_sweep_) sweep_empty_slabs();
-    return slab ? pages_.take_low(static_cast<std::uint32_t>(n)) : pages_.take(n, align);
+    auto take = [&](bool may_grow) {
+      return slab ? pages_.take_low(static_cast<std::uint32_t>(n), may_grow) : pages_.take(n, align, may_grow);
+    };
+    if (std::byte* p = take(false)) return p;
+    if (free_slab_bytes() >= page_size + free_slab_bytes_after_sweep_) {
+      sweep_empty_slabs();
+      if (std::byte* p = take(false)) return p;
+    }
+    return take(true);
   }
 
   // Bytes of slabs that no live slot holds: free slots and unbumped tails.
@@ -405,8 +411,8 @@ class Heap {
   // first unit's, during a sweep, the slab's free-slot count above those.
   static constexpr unsigned slab_index_shift = 6;
   static constexpr std::uint32_t slab_class_mask = (1u << slab_index_shift) - 1;
-  static constexpr std::uint32_t slab_index_mask = 15;
-  static constexpr unsigned slab_count_shift = 10;
+  static constexpr std::uint32_t slab_index_mask = units_per_page - 1;
+  static constexpr unsigned slab_count_shift = slab_index_shift + std::bit_width(slab_index_mask);
   static_assert(class_count <= slab_class_mask);
 
   FreeSlot* free_slots_[class_count] = {};

@@ -14,7 +14,7 @@ inline constexpr std::size_t page_size = std::size_t{1} << page_shift;
 // and the page map has one entry per unit. A unit is small enough that a class
 // in light use or a block just over a page wastes little, and large enough that
 // the map costs 0.1% of the memory it describes.
-inline constexpr std::size_t unit_shift = 12;
+inline constexpr std::size_t unit_shift = 10;
 inline constexpr std::size_t unit_size = std::size_t{1} << unit_shift;
 inline constexpr std::uint32_t units_per_page = page_size / unit_size;
 

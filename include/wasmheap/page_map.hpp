@@ -27,7 +27,7 @@ enum class PageKind : std::uint32_t {
 
 class PageMap {
  public:
-  static constexpr std::uint32_t inline_capacity = 512;
+  static constexpr std::uint32_t inline_capacity = 1024;
 
   constexpr PageMap() noexcept = default;
   PageMap(const PageMap&) = delete;

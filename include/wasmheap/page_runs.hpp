@@ -43,19 +43,28 @@ class PageRuns {
 
   // Index of the unit holding p. Meaningful only when owns(p).
   std::uint32_t unit_of(const void* p) const noexcept {
-    return static_cast<std::uint32_t>((reinterpret_cast<std::uintptr_t>(p) - memory_.base()) >> unit_shift);
+    return static_cast<std::uint32_t>((reinterpret_cast<std::uintptr_t>(p) - origin_) >> unit_shift);
   }
   std::byte* address_of(std::uint32_t unit) const noexcept {
-    return reinterpret_cast<std::byte*>(memory_.base() + (std::uintptr_t{unit} << unit_shift));
+    return reinterpret_cast<std::byte*>(origin_ + (std::uintptr_t{unit} << unit_shift));
   }
   // Whether p points into memory below the heap's top (so its map entry is meaningful).
   bool owns(const void* p) const noexcept {
-    return reinterpret_cast<std::uintptr_t>(p) - memory_.base() < (std::uintptr_t{top_} << unit_shift);
+    return reinterpret_cast<std::uintptr_t>(p) - origin_ < (std::uintptr_t{top_} << unit_shift);
   }
 
-  // Takes over units [first, end) that already exist (memory present before any
-  // growth) as one free run; the heap's top becomes `end`. Only before any take.
-  void adopt(std::uint32_t first, std::uint32_t end) noexcept {
+  // Takes over memory that already exists (present before any growth) as one
+  // free run of the whole units in it, which become the heap's first units.
+  // Only before any take.
+  void adopt(AddressRange free) noexcept {
+    if (started_) return;
+    started_ = true;
+    origin_ = (free.begin + unit_size - 1) & ~(std::uintptr_t{unit_size} - 1);
+    if (origin_ >= free.end) {
+      origin_ = memory_end();
+      return;
+    }
+    std::uint32_t first = 0, end = unit_of(reinterpret_cast<void*>(free.end));
     if (end > map_.capacity() && first < end) {
       // Static data reaches past what the inline map covers: the map moves to
       // the start of the adopted memory, not to pages grown for it.
@@ -83,14 +92,15 @@ class PageRuns {
   // n units for a slab, marked as a big block of n units. Slabs come from the
   // lowest free run that fits, so they gather at the bottom of memory and leave
   // the runs above them to big blocks, which can then grow in place.
-  std::byte* take_low(std::uint32_t n) noexcept {
+  std::byte* take_low(std::uint32_t n, bool may_grow = true) noexcept {
+    start();
     std::uint32_t first = 0;
     if (lowest_run(n, first)) {
       take_from_free_run(first, n);
       map_.set(first, PageKind::big, n);
       return address_of(first);
     }
-    return take(n);
+    return may_grow ? take(n) : nullptr;
   }
 
   // A run of n units starting at an address aligned to `align` bytes, marked in
@@ -140,17 +150,10 @@ class PageRuns {
   // neighbour) ends there.
   bool extend(std::uint32_t first, std::uint32_t n, std::uint32_t new_n) noexcept {
     std::uint32_t end = first + n, need = new_n - n;
-    // The map moves first if it must, so that the checks below see where it lands.
-    if (!cover(std::size_t{top_} + grown_units(need))) return false;
     std::uint32_t right = end < top_ && map_.is(end, PageKind::free) ? map_.value(end) : 0;
     if (right < need) {
-      if (!map_.is_inline() && unit_of(map_.storage()) == end + right) {
-        if (!shift_map_up(end, need)) return false;
-        map_.set(first, PageKind::big, new_n);
-        return true;
-      }
-      if (end + right != top_ || !grow_top_run(need, true)) return false;
-      // Moving the map may have put it right after the block.
+      if (end + right != free_top() || !grow_top_run(need, true)) return false;
+      // Moving the map to cover the new pages may have put it right after the block.
       if (!map_.is(end, PageKind::free) || map_.value(end) < need) return false;
       right = map_.value(end);
     }
@@ -213,7 +216,7 @@ class PageRuns {
     FreeRun* next;
     FreeRun* prev;
   };
-  static constexpr unsigned bin_count = 21;  // floor(log2(1 .. 2^20))
+  static constexpr unsigned bin_count = std::bit_width(max_units);  // floor(log2(1 .. max_units)) + 1
   static unsigned bin_of(std::uint32_t units) noexcept { return std::bit_width(units) - 1; }
 
   FreeRun* run_at(std::uint32_t unit) const noexcept { return reinterpret_cast<FreeRun*>(address_of(unit)); }
@@ -224,7 +227,17 @@ class PageRuns {
   }
 
   // Units in memory as the backend has it: everything below is grown (by us or others).
-  std::size_t memory_units() const noexcept { return memory_.size_pages() * units_per_page; }
+  std::size_t memory_units() const noexcept { return (memory_end() - origin_) >> unit_shift; }
+  std::uintptr_t memory_end() const noexcept { return memory_.base() + memory_.size_pages() * page_size; }
+
+  // Unit 0 is the first the heap owns: the start of adopted memory, or the end
+  // of memory when the heap first grows it. The map then describes the heap,
+  // not the program's data below it.
+  void start() noexcept {
+    if (started_) return;
+    started_ = true;
+    origin_ = memory_end();
+  }
 
   // Marks [first, first + len) free at both ends and files it in its bin.
   void add_free(std::uint32_t first, std::uint32_t len) noexcept {
@@ -288,62 +301,75 @@ class PageRuns {
 
   // Finds or makes a run of exactly n units and marks it as one big block.
   bool take_span(std::uint32_t n, std::uint32_t& first, bool may_grow) noexcept {
+    start();
     if (!best_fit(n, first)) {
       if (!may_grow || !grow_top_run(n, false)) return false;
-      first = top_ - map_.value(top_ - 1);
+      first = free_top() - map_.value(free_top() - 1);
     }
     take_from_free_run(first, n);
     map_.set(first, PageKind::big, n);
     return true;
   }
 
-  // Grows memory so that a free run of at least n units ends at the heap's
-  // top, topping up the free run already there rather than leaving it behind.
-  // With `contiguous`, fails unless the new pages follow the heap's top (memory
-  // grown by someone else lies between); without, the heap's top moves past
-  // the foreign pages.
+  // Where free space at the top of the heap ends: below the map when the map
+  // floats at the top (see grow_top_run), else the heap's top.
+  std::uint32_t free_top() const noexcept { return map_floats() ? unit_of(map_.storage()) : top_; }
+  bool map_floats() const noexcept {
+    return !map_.is_inline() && unit_of(map_.storage()) + map_.value(unit_of(map_.storage())) == top_;
+  }
+
+  // Grows memory so that a free run of at least n units ends at free_top(),
+  // topping up the free run already there rather than leaving it behind. A map
+  // at the top of the heap moves up to the new top, so it never stands between
+  // free runs. With `contiguous`, fails unless the new pages follow the heap's
+  // top (memory grown by someone else lies between); without, the heap's top
+  // moves past the foreign pages.
   bool grow_top_run(std::uint32_t n, bool contiguous) noexcept {
     if (!cover(std::max<std::size_t>(memory_units(), top_) + grown_units(n))) return false;
     bool at_top = memory_units() == top_;
     if (contiguous && !at_top) return false;
-    std::uint32_t tail = at_top && top_ > 0 && map_.is(top_ - 1, PageKind::free) ? map_.value(top_ - 1) : 0;
+    std::uint32_t below = free_top();
+    std::uint32_t tail = at_top && below > 0 && map_.is(below - 1, PageKind::free) ? map_.value(below - 1) : 0;
     if (tail >= n) return true;  // moving the map freed enough at the top
     std::size_t pages = pages_for(std::size_t{n - tail} << unit_shift);
+    bool floats = at_top && map_floats();
     std::byte* fresh = memory_.grow(pages);
     if (fresh == nullptr) return false;
     std::uint32_t start = unit_of(fresh), units = static_cast<std::uint32_t>(pages * units_per_page);
-    if (contiguous && start != top_) return false;  // cannot happen: checked above
-    mark_interior(start + 1, start + units);
     top_ = start + units;
-    give(start, units);  // merges with the free tail, if any
+    if (floats) {
+      // Units [below, top_ - map) become free; the map takes the last ones.
+      std::uint32_t map_size = map_.value(below), new_first = top_ - map_size;
+      map_.move_to(reinterpret_cast<std::uint32_t*>(address_of(new_first)), map_.capacity());
+      mark_interior(below, top_);
+      map_.set(new_first, PageKind::page_map, map_size);
+      give(below, new_first - below);  // merges with the free tail, if any
+    } else {
+      mark_interior(start + 1, top_);
+      give(start, units);  // merges with the free tail, if any
+    }
     return true;
   }
 
   // Makes the page map cover every unit below `needed`: moves it, at twice that
-  // size, into a free run that fits or onto fresh pages at the top of memory.
+  // size, to fresh pages at the top of memory; its old units are freed.
   bool cover(std::size_t needed) noexcept {
     if (needed <= map_.capacity()) return true;
     if (needed > max_units) return false;
-    std::uint32_t capacity = map_capacity_for(needed), units = map_units(capacity), first = 0, fresh_end = 0;
-    if (best_fit(units, first)) {
-      take_from_free_run(first, units);
-    } else {
-      // Below `capacity`: memory is at most `needed` units before this growth.
-      std::size_t pages = pages_for(std::size_t{units} << unit_shift);
-      std::byte* grown = memory_.grow(pages);
-      if (grown == nullptr) return false;
-      first = unit_of(grown);
-      fresh_end = first + static_cast<std::uint32_t>(pages * units_per_page);
-    }
+    std::uint32_t capacity = map_capacity_for(needed), units = map_units(capacity);
+    std::size_t pages = pages_for(std::size_t{units} << unit_shift);
+    std::byte* grown = memory_.grow(pages);
+    if (grown == nullptr) return false;
+    // The map takes the last units of the new pages: at the top, it floats.
+    std::uint32_t start = unit_of(grown), end = start + static_cast<std::uint32_t>(pages * units_per_page);
+    std::uint32_t first = end - units;
     const void* old_storage = map_.is_inline() ? nullptr : map_.storage();
     std::uint32_t old_units = map_units(map_.capacity());
     map_.move_to(reinterpret_cast<std::uint32_t*>(address_of(first)), capacity);
-    if (fresh_end != 0) {
-      mark_interior(first + 1, fresh_end);
-      top_ = fresh_end;
-    }
+    mark_interior(start, end);
+    top_ = end;
     map_.set(first, PageKind::page_map, units);
-    if (fresh_end > first + units) give(first + units, fresh_end - first - units);
+    if (first > start) give(start, first - start);
     if (old_storage != nullptr) give(unit_of(old_storage), old_units);
     return true;
   }
@@ -352,8 +378,9 @@ class PageRuns {
   // the map itself may take at its end (memory may lie above the heap's top if
   // something else grew it).
   std::uint32_t map_capacity_for(std::size_t needed) const noexcept {
-    std::size_t span = std::max(needed, memory_units() + map_units(max_units) + units_per_page);
-    return static_cast<std::uint32_t>(std::min(std::bit_ceil(span) * 2, max_units));
+    std::size_t capacity = std::bit_ceil(needed);
+    while (capacity < max_units && capacity < memory_units() + map_units(capacity) + units_per_page) capacity *= 2;
+    return static_cast<std::uint32_t>(std::min(capacity * 2, max_units));
   }
 
   static std::uint32_t map_units(std::uint32_t capacity) noexcept {
@@ -365,34 +392,13 @@ class PageRuns {
     return !map_.is_inline() && unit_of(map_.storage()) == first && first + map_.value(first) == end;
   }
 
-  // The map sits above a block ending at `end` that wants n more units, with
-  // nothing but free units around it up to the top of memory: move the map up
-  // to end + n, growing memory past the top for what the free units lack, and
-  // leave the units it held (marked interior) to the block below.
-  bool shift_map_up(std::uint32_t end, std::uint32_t n) noexcept {
-    std::uint32_t first = unit_of(map_.storage()), units = map_.value(first), above = first + units;
-    std::uint32_t free_above = above < top_ && map_.is(above, PageKind::free) ? map_.value(above) : 0;
-    if (above + free_above != top_) return false;
-    std::uint32_t free_below = first - end, have = free_below + free_above;
-    auto grown = static_cast<std::uint32_t>(n > have ? grown_units(n - have) : 0);
-    if (grown != 0 && (top_ + grown > map_.capacity() || memory_units() != top_ ||
-                       memory_.grow(grown / units_per_page) == nullptr))
-      return false;
-    if (free_below != 0) unlink(end);
-    if (free_above != 0) unlink(above);
-    map_.move_to(reinterpret_cast<std::uint32_t*>(address_of(end + n)), map_.capacity());
-    top_ += grown;
-    mark_interior(end, top_);
-    map_.set(end + n, PageKind::page_map, units);
-    if (end + n + units < top_) give(end + n + units, top_ - end - n - units);
-    return true;
-  }
-
   void mark_interior(std::uint32_t from, std::uint32_t to) noexcept {
     for (std::uint32_t unit = from; unit < to; ++unit) map_.set(unit, PageKind::interior);
   }
 
   FreeRun* bins_[bin_count] = {};
+  std::uintptr_t origin_ = 0;  // address of unit 0
+  bool started_ = false;
   std::uint32_t top_ = 0;  // one past the highest unit the heap has grown
   Memory memory_;
   PageMap map_;
