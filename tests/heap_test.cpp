@@ -578,20 +578,22 @@ namespace {
 class MemoryWithInitialPages {
  public:
   MemoryWithInitialPages(std::size_t initial_pages, std::size_t free_bytes) {
-    inner_.grow(initial_pages);
-    end_ = inner_.base() + initial_pages * page_size;
+    std::byte* start = inner_.grow(initial_pages);
+    end_ = reinterpret_cast<std::uintptr_t>(start) + initial_pages * page_size;
+    initial_pages_ = initial_pages;
     heap_base_ = end_ - free_bytes;
   }
   AddressRange initial_free() const noexcept { return {heap_base_, end_}; }
   std::byte* grow(std::size_t pages) noexcept { return inner_.grow(pages); }
   std::uintptr_t base() const noexcept { return inner_.base(); }
   std::size_t size_pages() const noexcept { return inner_.size_pages(); }
-  std::size_t pages_grown() const noexcept { return inner_.size_pages() - (end_ - inner_.base()) / page_size; }
+  std::size_t pages_grown() const noexcept { return inner_.pages_grown() - initial_pages_; }
   std::uintptr_t heap_base() const noexcept { return heap_base_; }
 
  private:
   SimulatedMemory inner_;
   std::uintptr_t heap_base_ = 0, end_ = 0;
+  std::size_t initial_pages_ = 0;
 };
 
 using InitialHeap = Heap<MemoryWithInitialPages, QuarterClasses>;

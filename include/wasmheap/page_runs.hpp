@@ -325,6 +325,8 @@ class PageRuns {
   // top (memory grown by someone else lies between); without, the heap's top
   // moves past the foreign pages.
   bool grow_top_run(std::uint32_t n, bool contiguous) noexcept {
+    // A request that cannot fit in 4 GiB fails before the map grows for it.
+    if (memory_.size_pages() + grown_units(n) / units_per_page > max_memory_pages) return false;
     if (!cover(std::max<std::size_t>(memory_units(), top_) + grown_units(n))) return false;
     bool at_top = memory_units() == top_;
     if (contiguous && !at_top) return false;
