@@ -166,16 +166,21 @@ TEST(PageRuns, UnitsOfAGrownPageLeftOverStayFreeForTheNextRequest) {
   EXPECT_EQ(runs->check(), nullptr);
 }
 
-TEST(PageRuns, SlabsComeFromTheLowestRunThatFits) {
+TEST(PageRuns, AnExactFitIsTakenBeforeALargerRun) {
   auto runs = make_runs();
-  std::byte* a = runs->take(1);
+  std::byte* a = runs->take(7);
   runs->take(1);
-  std::byte* b = runs->take(4);
+  std::byte* b = runs->take(3);
   runs->take(1);
-  runs->give(runs->unit_of(a), 1);
-  runs->give(runs->unit_of(b), 4);
-  EXPECT_EQ(runs->take_low(2), b);  // a's unit is lower but too small
-  EXPECT_EQ(runs->take_low(1), a);
+  std::byte* c = runs->take(5);
+  runs->take(1);
+  runs->give(runs->unit_of(a), 7);
+  runs->give(runs->unit_of(b), 3);
+  runs->give(runs->unit_of(c), 5);
+  EXPECT_EQ(runs->take(5), c);
+  EXPECT_EQ(runs->take(2), b);  // the smallest run that fits
+  EXPECT_EQ(runs->take(7), a);
+  EXPECT_EQ(runs->take(1), b + 2 * unit_size);
   EXPECT_EQ(runs->check(), nullptr);
 }
 

@@ -219,6 +219,7 @@ class Heap {
     if (stats_.big_blocks_live != big_blocks) return "big_blocks_live differs from the page map";
     if (stats_.blocks_live != small_blocks + big_blocks) return "blocks_live differs from the class and big counts";
     if (stats_.bytes_live != small_bytes + big_bytes) return "bytes_live differs from the live slots and runs";
+    if (big_bytes_live_ != big_bytes) return "big block bytes differ from the page map";
     if (stats_.bytes_peak < stats_.bytes_live) return "bytes_peak below bytes_live";
     return nullptr;
   }
@@ -243,7 +244,7 @@ class Heap {
   // the slab names the class and its own place in the slab.
   [[gnu::noinline]] std::byte* new_slab(unsigned c) noexcept {
     std::uint32_t units = slab_units_of(c);
-    std::byte* slab = take_units(units, unit_size, true);
+    std::byte* slab = take_units(units, unit_size);
     if (slab == nullptr) return nullptr;
     std::uint32_t head = pages_.unit_of(slab);
     for (std::uint32_t i = 0; i < units; ++i) pages_.map().set(head + i, PageKind::slab, c | i << slab_index_shift);
@@ -285,16 +286,14 @@ class Heap {
     return table;
   }();
 
-  // Units for a slab or big block. Empty slabs are swept back first once enough
-  // slab memory lies free, so they are reused before memory grows and before
-  // they scatter between the runs that big blocks grow into. Slabs come from
-  // the lowest free run that fits.
-  std::byte* take_units(std::size_t n, std::size_t align, bool slab = false) noexcept {
+  // Units for a slab or big block, best fit from the free runs. Empty slabs are
+  // swept back first once enough slab memory lies free, so they are reused
+  // before memory grows and before they scatter between the runs that big
+  // blocks grow into; and once more before memory grows for the request.
+  std::byte* take_units(std::size_t n, std::size_t align) noexcept {
     adopt_initial_memory();
     if (free_slab_bytes() >= page_size + 2 * free_slab_bytes_after_sweep_) sweep_empty_slabs();
-    auto take = [&](bool may_grow) {
-      return slab ? pages_.take_low(static_cast<std::uint32_t>(n), may_grow) : pages_.take(n, align, may_grow);
-    };
+    auto take = [&](bool may_grow) { return pages_.take(n, align, may_grow); };
     if (std::byte* p = take(false)) return p;
     if (free_slab_bytes() >= page_size + free_slab_bytes_after_sweep_) {
       sweep_empty_slabs();
@@ -305,9 +304,7 @@ class Heap {
 
   // Bytes of slabs that no live slot holds: free slots and unbumped tails.
   std::size_t free_slab_bytes() const noexcept {
-    std::size_t live = 0;
-    for (unsigned c = 0; c < class_count; ++c) live += stats_.class_blocks_live[c] * Classes::slot_size(c);
-    return (slab_units_ << unit_shift) - live;
+    return (slab_units_ << unit_shift) - (stats_.bytes_live - big_bytes_live_);
   }
 
   // Gives every slab without a live slot back to the page layer, for any class
@@ -370,6 +367,7 @@ class Heap {
     std::byte* p = take_units(units, align);
     if (p == nullptr) return nullptr;
     note_alloc(units << unit_shift, stats_.big_blocks_live);
+    big_bytes_live_ += units << unit_shift;
     return p;
   }
 
@@ -377,6 +375,7 @@ class Heap {
     std::uint32_t first = pages_.unit_of(p), units = map().value(first);
     pages_.give(first, units);
     note_free(std::size_t{units} << unit_shift, stats_.big_blocks_live);
+    big_bytes_live_ -= std::size_t{units} << unit_shift;
   }
 
   // A big block has at least one unit, even for len 0 with a large alignment.
@@ -391,6 +390,7 @@ class Heap {
     else if (new_units > units && !pages_.extend(first, units, new_units))
       return false;
     stats_.bytes_live = stats_.bytes_live - (std::size_t{units} << unit_shift) + (std::size_t{new_units} << unit_shift);
+    big_bytes_live_ = big_bytes_live_ - (std::size_t{units} << unit_shift) + (std::size_t{new_units} << unit_shift);
     stats_.bytes_peak = std::max(stats_.bytes_peak, stats_.bytes_live);
     return true;
   }
@@ -420,6 +420,7 @@ class Heap {
   std::byte* bump_end_[class_count] = {};
   bool adopted_initial_memory_ = false;
   std::size_t slab_units_ = 0;
+  std::size_t big_bytes_live_ = 0;
   std::size_t free_slab_bytes_after_sweep_ = 0;
   Stats stats_;
   PageRuns<Memory> pages_;

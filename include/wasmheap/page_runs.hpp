@@ -89,20 +89,6 @@ class PageRuns {
   // One past the highest unit the heap owns.
   std::uint32_t top() const noexcept { return top_; }
 
-  // n units for a slab, marked as a big block of n units. Slabs come from the
-  // lowest free run that fits, so they gather at the bottom of memory and leave
-  // the runs above them to big blocks, which can then grow in place.
-  std::byte* take_low(std::uint32_t n, bool may_grow = true) noexcept {
-    start();
-    std::uint32_t first = 0;
-    if (lowest_run(n, first)) {
-      take_from_free_run(first, n);
-      map_.set(first, PageKind::big, n);
-      return address_of(first);
-    }
-    return may_grow ? take(n) : nullptr;
-  }
-
   // A run of n units starting at an address aligned to `align` bytes, marked in
   // the map as a big block of n units; nullptr when memory cannot (or, without
   // may_grow, must not) grow enough.
@@ -216,8 +202,25 @@ class PageRuns {
     FreeRun* next;
     FreeRun* prev;
   };
-  static constexpr unsigned bin_count = std::bit_width(max_units);  // floor(log2(1 .. max_units)) + 1
-  static unsigned bin_of(std::uint32_t units) noexcept { return std::bit_width(units) - 1; }
+  // Runs of up to a page's worth of units each have a bin of their own, so a
+  // request for up to 64 KiB finds a run that fits in O(1), through the bitmap
+  // of non-empty bins; longer runs share a bin per power of two.
+  static constexpr unsigned exact_bins = units_per_page;
+  static constexpr unsigned bin_count =
+      exact_bins + std::bit_width(max_units) - std::bit_width(std::size_t{exact_bins}) + 1;
+  static unsigned bin_of(std::uint32_t units) noexcept {
+    return units <= exact_bins ? units - 1
+                               : exact_bins + std::bit_width(units) - std::bit_width(std::uint32_t{exact_bins});
+  }
+  // The first non-empty bin at or above b; bin_count if none.
+  unsigned next_bin(unsigned b) const noexcept {
+    for (unsigned word = b / 64; word < bitmap_words; ++word) {
+      std::uint64_t bits = nonempty_[word] & (word == b / 64 ? ~std::uint64_t{0} << (b % 64) : ~std::uint64_t{0});
+      if (bits != 0) return word * 64 + std::countr_zero(bits);
+    }
+    return bin_count;
+  }
+  static constexpr unsigned bitmap_words = (bin_count + 63) / 64;
 
   FreeRun* run_at(std::uint32_t unit) const noexcept { return reinterpret_cast<FreeRun*>(address_of(unit)); }
 
@@ -244,7 +247,9 @@ class PageRuns {
     map_.set(first, PageKind::free, len);
     map_.set(first + len - 1, PageKind::free, len);
     FreeRun* run = run_at(first);
-    FreeRun*& head = bins_[bin_of(len)];
+    unsigned b = bin_of(len);
+    FreeRun*& head = bins_[b];
+    nonempty_[b / 64] |= std::uint64_t{1} << (b % 64);
     run->next = head;
     run->prev = nullptr;
     if (head != nullptr) head->prev = run;
@@ -253,17 +258,24 @@ class PageRuns {
 
   void unlink(std::uint32_t first) noexcept {
     FreeRun* run = run_at(first);
-    if (run->prev != nullptr)
+    if (run->prev != nullptr) {
       run->prev->next = run->next;
-    else
-      bins_[bin_of(map_.value(first))] = run->next;
+    } else {
+      unsigned b = bin_of(map_.value(first));
+      bins_[b] = run->next;
+      if (run->next == nullptr) nonempty_[b / 64] &= ~(std::uint64_t{1} << (b % 64));
+    }
     if (run->next != nullptr) run->next->prev = run->prev;
   }
 
-  // The smallest free run of at least n units in n's bin, else in the first
-  // non-empty bin above it (where every run fits).
+  // A run of exactly n units if there is one, else the smallest that fits in
+  // the first bin that has one (in a bin of its own size, any run fits).
   bool best_fit(std::uint32_t n, std::uint32_t& found) const noexcept {
-    for (unsigned b = bin_of(n); b < bin_count; ++b) {
+    for (unsigned b = next_bin(bin_of(n)); b < bin_count; b = next_bin(b + 1)) {
+      if (b < exact_bins) {
+        found = unit_of(bins_[b]);
+        return true;
+      }
       std::uint32_t best_len = 0;
       for (FreeRun* run = bins_[b]; run != nullptr; run = run->next) {
         std::uint32_t unit = unit_of(run), len = map_.value(unit);
@@ -287,16 +299,6 @@ class PageRuns {
       add_free(first + n, len - n);
     else if (len > 1)
       map_.set(first + len - 1, PageKind::interior);
-  }
-
-  // The free run of at least n units at the lowest address.
-  bool lowest_run(std::uint32_t n, std::uint32_t& found) const noexcept {
-    const FreeRun* lowest = nullptr;
-    for (unsigned b = bin_of(n); b < bin_count; ++b)
-      for (const FreeRun* run = bins_[b]; run != nullptr; run = run->next)
-        if ((lowest == nullptr || run < lowest) && map_.value(unit_of(run)) >= n) lowest = run;
-    if (lowest != nullptr) found = unit_of(lowest);
-    return lowest != nullptr;
   }
 
   // Finds or makes a run of exactly n units and marks it as one big block.
@@ -399,6 +401,7 @@ class PageRuns {
   }
 
   FreeRun* bins_[bin_count] = {};
+  std::uint64_t nonempty_[bitmap_words] = {};
   std::uintptr_t origin_ = 0;  // address of unit 0
   bool started_ = false;
   std::uint32_t top_ = 0;  // one past the highest unit the heap has grown
