@@ -292,7 +292,8 @@ class Heap {
   // blocks grow into; and once more before memory grows for the request.
   std::byte* take_units(std::size_t n, std::size_t align) noexcept {
     adopt_initial_memory();
-    if (free_slab_bytes() >= page_size + 2 * free_slab_bytes_after_sweep_) sweep_empty_slabs();
+    if (free_slab_bytes() >= std::max(page_size, (slab_units_ << unit_shift) / 16) + 2 * free_slab_bytes_after_sweep_)
+      sweep_empty_slabs();
     auto take = [&](bool may_grow) { return pages_.take(n, align, may_grow); };
     if (std::byte* p = take(false)) return p;
     if (free_slab_bytes() >= page_size + free_slab_bytes_after_sweep_) {
@@ -337,18 +338,26 @@ class Heap {
       }
       if (bump_[c] != bump_end_[c] && is_empty(head_of(bump_[c]), c)) bump_[c] = bump_end_[c] = nullptr;
     }
-    for (std::uint32_t unit = 0; unit < pages_.top(); ++unit) {
-      if (!map.is(unit, PageKind::slab) || (map.value(unit) & (slab_index_mask << slab_index_shift)) != 0) continue;
+    // Then over the heap, run by run: slab heads are reset or, if empty, given back.
+    for (std::uint32_t unit = 0, top = pages_.top(); unit < top;) {
+      PageKind kind = map.kind(unit);
+      if (kind != PageKind::slab) {
+        bool is_run = kind == PageKind::big || kind == PageKind::free || kind == PageKind::page_map;
+        unit += is_run ? map.value(unit) : 1;
+        continue;
+      }
       unsigned c = map.value(unit) & slab_class_mask;
-      std::uint32_t units = slab_units_of(c);
+      std::uint32_t units = slab_units_of(c), next = unit + units;
       if (is_empty(unit, c)) {
+        // A free run after the slab merges into it: step over both.
+        if (next < top && map.is(next, PageKind::free)) next += map.value(next);
         for (std::uint32_t i = 1; i < units; ++i) map.set(unit + i, PageKind::interior);
         pages_.give(unit, units);
         slab_units_ -= units;
       } else {
         map.set(unit, PageKind::slab, c);
       }
-      unit += units - 1;
+      unit = next;
     }
     free_slab_bytes_after_sweep_ = free_slab_bytes();
   }
