@@ -265,9 +265,11 @@ class Heap {
     }
   }
 
-  // A slab of class c is the fewest units (up to 16) whose slots leave at most
-  // 1/16 of it unused: one 4 KiB unit for most classes up to 1 KiB, a few for
-  // larger slots (a 1,792 B slot takes 4 units: 9 slots and 256 B to spare).
+  // A slab of class c is the fewest units, at least 4 KiB and at most a page,
+  // whose slots leave at most 1/16 of it unused: 4 KiB for most classes up to
+  // 1 KiB, a little more for larger slots (a 1,792 B slot takes 7 units: 4
+  // slots, none to spare). 4 KiB keeps a class in light use small and new
+  // slabs rare enough for the fast path.
   static constexpr std::uint32_t slab_units_of(unsigned c) noexcept { return slab_unit_counts[c]; }
   static constexpr std::size_t slots_per_slab(unsigned c) noexcept {
     return (std::size_t{slab_units_of(c)} << unit_shift) / Classes::slot_size(c);

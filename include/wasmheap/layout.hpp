@@ -10,10 +10,11 @@ namespace wasmheap {
 inline constexpr std::size_t page_shift = 16;
 inline constexpr std::size_t page_size = std::size_t{1} << page_shift;
 
-// The heap hands memory out in 4 KiB units: slabs and big blocks are whole units,
-// and the page map has one entry per unit. A unit is small enough that a class
-// in light use or a block just over a page wastes little, and large enough that
-// the map costs 0.1% of the memory it describes.
+// The heap hands memory out in 1 KiB units: slabs and big blocks are whole
+// units, and the page map has one entry per unit. A unit is small enough that
+// blocks of a few KiB and up can be rounded to units (at most 1 KiB wasted)
+// and share freed memory with blocks of every other size, and large enough
+// that the map costs 0.4% of the memory it describes.
 inline constexpr std::size_t unit_shift = 10;
 inline constexpr std::size_t unit_size = std::size_t{1} << unit_shift;
 inline constexpr std::uint32_t units_per_page = page_size / unit_size;

@@ -1,13 +1,15 @@
-// The page map: one 32-bit entry per 4 KiB unit of linear memory, saying what
-// the unit holds. It is how the heap learns a block's size from a bare pointer in
+// The page map: one 32-bit entry per 1 KiB unit of the heap, saying what the
+// unit holds. It is how the heap learns a block's size from a bare pointer in
 // O(1) (free(ptr), realloc, malloc_usable_size) with no header in front of any
 // block, and how freed page runs find their free neighbours to merge with.
 //
-// The map grows with the heap. It starts as 512 entries inside the heap object
-// (2 KiB of zeroed static data, covering the first 2 MiB of memory); when the
-// heap grows past what it covers, the page layer moves it into units of its
-// own, at twice the size needed. A full map for wasm32's 4 GiB is 4 MiB: as
-// static data it would sit in every program's initial memory.
+// Unit 0 is the heap's first unit (not address 0), so the program's own data
+// below the heap needs no entries. The map grows with the heap. It starts as
+// 1,024 entries inside the heap object (4 KiB of zeroed static data, covering
+// the first MiB of the heap); when the heap grows past what it covers, the
+// page layer moves it into units of its own, at twice the size needed. A full
+// map for wasm32's 4 GiB is 16 MiB: as static data it would sit in every
+// program's initial memory.
 #pragma once
 
 #include <wasmheap/layout.hpp>

@@ -1,4 +1,4 @@
-// The page layer: hands out runs of whole 4 KiB units (for slabs and big
+// The page layer: hands out runs of whole 1 KiB units (for slabs and big
 // blocks) and takes them back, over a memory backend that can only grow, and
 // only by 64 KiB pages.
 //
@@ -12,12 +12,13 @@
 //
 // Free runs keep their links in their own first unit; their lengths live in the
 // page map at both ends (boundary tags), which is how a freed run finds its left
-// neighbour's start. Runs are binned by floor(log2(units)).
+// neighbour's start. Runs up to 64 units have a bin per length; longer ones, a
+// bin per power of two.
 //
 // The page map grows with the heap (see page_map.hpp): before memory grows past
-// what the map covers, the map moves to units of its own, taken like any run.
-// When those units sit right above a block that grows in place at the top of
-// memory, the map moves up out of its way.
+// what the map covers, the map moves to fresh units at the top of the heap, and
+// from then on it floats there: whenever memory grows, it moves up to the new
+// top, so free runs below it merge whole and a block below can grow in place.
 #pragma once
 
 #include <wasmheap/layout.hpp>

@@ -5,12 +5,13 @@
 //   class_of(len, align)        the class for the request, or `count` if it is big
 //   slot_size(c)                bytes in a slot of class c
 //   name                        how benchmarks and docs call it
-// Every slot must be aligned to the request's alignment. Slabs are runs of 4 KiB
-// units at 4 KiB-aligned addresses, and slots lie at multiples of their size
-// from a slab's start, so a slot size that is a power of two is aligned to
-// itself up to 4 KiB; a policy with other sizes must fall back to such a size
-// for over-aligned requests, and requests aligned to more than 4 KiB are big. The heap is a template over the policy so that
-// mappings can be swapped and measured without touching the allocator.
+// Every slot must be aligned to the request's alignment. Slabs are runs of
+// 1 KiB units at 1 KiB-aligned addresses, and slots lie at multiples of their
+// size from a slab's start, so a slot size that is a power of two is aligned to
+// itself up to 1 KiB; a policy with other sizes must fall back to such a size
+// for over-aligned requests, and requests aligned to more than 1 KiB are big.
+// The heap is a template over the policy so that mappings can be swapped and
+// measured without touching the allocator.
 #pragma once
 
 #include <wasmheap/layout.hpp>
