@@ -186,6 +186,8 @@ class PageRuns {
     }
     std::uint32_t binned = 0;
     for (unsigned b = 0; b < bin_count; ++b) {
+      bool marked = (nonempty_[b / 64] >> (b % 64) & 1) != 0;
+      if (marked != (bins_[b] != nullptr)) return "bitmap of non-empty bins out of step with the bins";
       const FreeRun* prev = nullptr;
       for (const FreeRun* run = bins_[b]; run != nullptr; prev = run, run = run->next) {
         if (++binned > free_runs) return "free list longer than the free runs (cycle?)";

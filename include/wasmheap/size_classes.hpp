@@ -33,8 +33,9 @@ struct PowerOfTwoClasses {
   static constexpr const char* name = "pow2";
 
   static constexpr unsigned class_of(std::size_t len, std::size_t align) noexcept {
-    std::size_t need = std::max({len, align, min_slot});
+    std::size_t need = len > align ? len : align;
     if (need > max_slot || align > unit_size) return count;
+    if (need < min_slot) need = min_slot;
     return static_cast<unsigned>(std::bit_width(need - 1)) - 3;  // log2(ceil_pow2(need)) - log2(8)
   }
   static constexpr std::size_t slot_size(unsigned c) noexcept { return min_slot << c; }
@@ -68,14 +69,14 @@ struct QuarterClasses {
  private:
   static constexpr auto slot_sizes = [] {
     struct Table {
-      std::uint32_t size[count];
+      std::uint16_t size[count];
       constexpr std::uint32_t operator[](unsigned c) const { return size[c]; }
     } table{};
     table.size[0] = 8;
     for (unsigned c = 1; c <= 8; ++c) table.size[c] = 16 * c;
     for (unsigned c = 9; c < count; ++c) {
       unsigned e = 7 + (c - 9) / 4;
-      table.size[c] = (5 + (c - 9) % 4) << (e - 2);
+      table.size[c] = static_cast<std::uint16_t>((5 + (c - 9) % 4) << (e - 2));
     }
     return table;
   }();
