@@ -22,8 +22,8 @@ int main() {
     buffer = heap->realloc(buffer, len);
 
   auto s = heap->stats();
-  std::printf("live %zu B in %zu blocks, peak %zu B, memory grown by %zu pages\n", s.bytes_live, s.blocks_live,
-              s.bytes_peak, s.pages_grown);
+  std::printf("live %zu B in %zu blocks, peak held %zu B, memory grown by %zu pages\n", s.bytes_live, s.blocks_live,
+              s.bytes_held_peak, s.pages_grown);
   heap->free(small);
   heap->free(medium);
   heap->free(big);

@@ -52,8 +52,8 @@ int main(void) {
 
   struct wasmheap_stats stats;
   wasmheap_get_stats(&stats);
-  printf("wasmheap: %zu blocks live, %zu bytes live, peak %zu bytes, %zu pages grown\n", stats.blocks_live,
-         stats.bytes_live, stats.bytes_peak, stats.pages_grown);
+  printf("wasmheap: %zu blocks live, %zu bytes live, at most %zu bytes held, %zu pages grown\n", stats.blocks_live,
+         stats.bytes_live, stats.bytes_held_peak, stats.pages_grown);
 
   for (int i = 1; i < 1000; i += 2) free(words[i]);
   free(numbers);

@@ -46,7 +46,7 @@ int main() {
 
   wasmheap_stats stats;
   wasmheap_get_stats(&stats);
-  std::printf("wasmheap: %zu blocks live, %zu bytes live, peak %zu bytes, %zu pages grown\n", stats.blocks_live,
-              stats.bytes_live, stats.bytes_peak, stats.pages_grown);
+  std::printf("wasmheap: %zu blocks live, %zu bytes live, at most %zu bytes held, %zu pages grown\n", stats.blocks_live,
+              stats.bytes_live, stats.bytes_held_peak, stats.pages_grown);
   return names.size() == 2000 && lengths.size() == 1000 && stats.blocks_live > 4000 ? 0 : 1;
 }

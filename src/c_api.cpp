@@ -27,7 +27,8 @@ void wasmheap_get_stats(struct wasmheap_stats* out) {
   auto s = global_heap().stats();
   *out = wasmheap_stats{};
   out->bytes_live = s.bytes_live;
-  out->bytes_peak = s.bytes_peak;
+  out->bytes_held = s.bytes_held;
+  out->bytes_held_peak = s.bytes_held_peak;
   out->pages_grown = s.pages_grown;
   out->blocks_live = s.blocks_live;
   out->big_blocks_live = s.big_blocks_live;

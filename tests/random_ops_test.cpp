@@ -118,7 +118,8 @@ class RandomOps {
     auto s = heap_->stats();
     ASSERT_EQ(s.blocks_live, live_.size());
     ASSERT_EQ(s.bytes_live, bytes);
-    ASSERT_GE(s.bytes_peak, s.bytes_live);
+    ASSERT_GE(s.bytes_held, s.bytes_live);
+    ASSERT_GE(s.bytes_held_peak, s.bytes_held);
   }
 
   std::unique_ptr<Heap<SimulatedMemory, Classes>> heap_;

@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
       {"seed_tests", wl_seed_tests},
   };
   int failed = 0;
-  std::printf("%-26s %6s %12s\n", "workload", "pages", "peak bytes");
+  std::printf("%-26s %6s %12s\n", "workload", "pages", "peak held B");
   for (const Workload& w : workloads) {
     bool wanted = argc < 2;
     for (int i = 1; i < argc; ++i) wanted = wanted || std::strcmp(argv[i], w.name) == 0;
@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
     bench_c = {};
     w.run();
     const char* problem = heap->check();
-    std::printf("%-26s %6zu %12zu%s%s\n", w.name, heap->stats().pages_grown, heap->stats().bytes_peak,
+    std::printf("%-26s %6zu %12zu%s%s\n", w.name, heap->stats().pages_grown, heap->stats().bytes_held_peak,
                 problem ? "  check: " : "", problem ? problem : "");
     if (problem != nullptr || bench_c.failures != 0 || heap->stats().bytes_live != 0) failed = 1;
   }

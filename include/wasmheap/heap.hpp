@@ -19,11 +19,15 @@
 
 namespace wasmheap {
 
+// What the heap holds. Only the per-class counts are kept on the alloc/free
+// fast paths (each bookkeeping store there costs about a third of a small
+// allocation); the rest is derived when asked for, or kept on slow paths.
 template <class Classes>
 struct HeapStats {
-  std::size_t bytes_live = 0;  // bytes of the slots and page runs held by live blocks
-  std::size_t bytes_peak = 0;  // highest bytes_live so far
-  std::size_t pages_grown = 0;  // 64 KiB pages the memory backend has grown
+  std::size_t bytes_live = 0;       // bytes of the slots and unit runs of live blocks
+  std::size_t bytes_held = 0;       // bytes of slabs (live, free or not yet used slots) and big blocks
+  std::size_t bytes_held_peak = 0;  // highest bytes_held so far
+  std::size_t pages_grown = 0;      // 64 KiB pages the memory backend has grown
   std::size_t blocks_live = 0;
   std::size_t big_blocks_live = 0;
   std::size_t class_blocks_live[Classes::count] = {};
@@ -113,6 +117,10 @@ class Heap {
 
   Stats stats() const noexcept {
     Stats s = stats_;
+    s.bytes_live = small_bytes_live() + big_bytes_live_;
+    s.blocks_live = s.big_blocks_live;
+    for (unsigned c = 0; c < class_count; ++c) s.blocks_live += s.class_blocks_live[c];
+    s.bytes_held = bytes_held();
     s.pages_grown = pages_.memory().pages_grown();
     return s;
   }
@@ -210,17 +218,11 @@ class Heap {
       }
     }
     if (slab_units != slab_units_) return "slab unit count differs from the page map";
-    std::size_t small_blocks = 0, small_bytes = 0;
-    for (unsigned c = 0; c < class_count; ++c) {
+    for (unsigned c = 0; c < class_count; ++c)
       if (const char* problem = check_class(c, capacity[c])) return problem;
-      small_blocks += stats_.class_blocks_live[c];
-      small_bytes += stats_.class_blocks_live[c] * Classes::slot_size(c);
-    }
     if (stats_.big_blocks_live != big_blocks) return "big_blocks_live differs from the page map";
-    if (stats_.blocks_live != small_blocks + big_blocks) return "blocks_live differs from the class and big counts";
-    if (stats_.bytes_live != small_bytes + big_bytes) return "bytes_live differs from the live slots and runs";
     if (big_bytes_live_ != big_bytes) return "big block bytes differ from the page map";
-    if (stats_.bytes_peak < stats_.bytes_live) return "bytes_peak below bytes_live";
+    if (stats_.bytes_held_peak < bytes_held()) return "bytes_held_peak below bytes_held";
     return nullptr;
   }
 
@@ -236,7 +238,7 @@ class Heap {
       p = new_slab(c);
       if (p == nullptr) return nullptr;
     }
-    note_alloc(Classes::slot_size(c), stats_.class_blocks_live[c]);
+    ++stats_.class_blocks_live[c];
     return p;
   }
 
@@ -249,6 +251,7 @@ class Heap {
     std::uint32_t head = pages_.unit_of(slab);
     for (std::uint32_t i = 0; i < units; ++i) pages_.map().set(head + i, PageKind::slab, c | i << slab_index_shift);
     slab_units_ += units;
+    note_held();
     bump_[c] = slab + Classes::slot_size(c);
     bump_end_[c] = slab + slots_per_slab(c) * Classes::slot_size(c);
     return slab;
@@ -306,9 +309,14 @@ class Heap {
   }
 
   // Bytes of slabs that no live slot holds: free slots and unbumped tails.
-  std::size_t free_slab_bytes() const noexcept {
-    return (slab_units_ << unit_shift) - (stats_.bytes_live - big_bytes_live_);
+  std::size_t free_slab_bytes() const noexcept { return (slab_units_ << unit_shift) - small_bytes_live(); }
+  std::size_t small_bytes_live() const noexcept {
+    std::size_t live = 0;
+    for (unsigned c = 0; c < class_count; ++c) live += stats_.class_blocks_live[c] * Classes::slot_size(c);
+    return live;
   }
+  std::size_t bytes_held() const noexcept { return (slab_units_ << unit_shift) + big_bytes_live_; }
+  void note_held() noexcept { stats_.bytes_held_peak = std::max(stats_.bytes_held_peak, bytes_held()); }
 
   // Gives every slab without a live slot back to the page layer, for any class
   // or big block to reuse. The free slots of a class are spread over its slabs,
@@ -369,7 +377,7 @@ class Heap {
     slot->next = free_slots_[c];
     free_slots_[c] = slot;
     if constexpr (checked_build) Checks::slot_freed(slot, c);
-    note_free(Classes::slot_size(c), stats_.class_blocks_live[c]);
+    --stats_.class_blocks_live[c];
   }
 
   [[gnu::noinline]] void* alloc_big(std::size_t len, std::size_t align) noexcept {
@@ -377,15 +385,16 @@ class Heap {
     std::size_t units = big_block_units(len);
     std::byte* p = take_units(units, align);
     if (p == nullptr) return nullptr;
-    note_alloc(units << unit_shift, stats_.big_blocks_live);
+    ++stats_.big_blocks_live;
     big_bytes_live_ += units << unit_shift;
+    note_held();
     return p;
   }
 
   [[gnu::noinline]] void free_big(void* p) noexcept {
     std::uint32_t first = pages_.unit_of(p), units = map().value(first);
     pages_.give(first, units);
-    note_free(std::size_t{units} << unit_shift, stats_.big_blocks_live);
+    --stats_.big_blocks_live;
     big_bytes_live_ -= std::size_t{units} << unit_shift;
   }
 
@@ -400,22 +409,9 @@ class Heap {
       pages_.shrink(first, units, new_units);
     else if (new_units > units && !pages_.extend(first, units, new_units))
       return false;
-    stats_.bytes_live = stats_.bytes_live - (std::size_t{units} << unit_shift) + (std::size_t{new_units} << unit_shift);
     big_bytes_live_ = big_bytes_live_ - (std::size_t{units} << unit_shift) + (std::size_t{new_units} << unit_shift);
-    stats_.bytes_peak = std::max(stats_.bytes_peak, stats_.bytes_live);
+    note_held();
     return true;
-  }
-
-  void note_alloc(std::size_t bytes, std::size_t& class_count_live) noexcept {
-    stats_.bytes_live += bytes;
-    stats_.bytes_peak = std::max(stats_.bytes_peak, stats_.bytes_live);
-    ++stats_.blocks_live;
-    ++class_count_live;
-  }
-  void note_free(std::size_t bytes, std::size_t& class_count_live) noexcept {
-    stats_.bytes_live -= bytes;
-    --stats_.blocks_live;
-    --class_count_live;
   }
 
   // A slab unit's map entry holds its class id and its place in its slab; the

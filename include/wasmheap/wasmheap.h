@@ -19,8 +19,9 @@ extern "C" {
 #define WASMHEAP_MAX_CLASSES 64
 
 struct wasmheap_stats {
-  size_t bytes_live;  /* bytes in the slots and page runs of live blocks */
-  size_t bytes_peak;  /* highest bytes_live so far */
+  size_t bytes_live;      /* bytes in the slots and unit runs of live blocks */
+  size_t bytes_held;      /* bytes of slabs (live, free or unused slots) and big blocks */
+  size_t bytes_held_peak; /* highest bytes_held so far */
   size_t pages_grown; /* 64 KiB pages this heap added to memory */
   size_t blocks_live; /* live blocks, small and big */
   size_t big_blocks_live;

@@ -195,7 +195,7 @@ class Stress {
       if (const char* problem = heap_->check()) fail(std::string("heap check: ") + problem);
     } else {
       auto s = heap_->stats();
-      if (s.bytes_peak < s.bytes_live) fail("stats torn: peak below live");
+      if (s.bytes_held < s.bytes_live || s.bytes_held_peak < s.bytes_held) fail("stats torn: held below live");
     }
   }
 
