@@ -67,9 +67,9 @@ class PageRuns {
     }
     std::uint32_t first = 0, end = unit_of(reinterpret_cast<void*>(free.end));
     if (end > map_.capacity() && first < end) {
-      // Static data reaches past what the inline map covers: the map moves to
-      // the start of the adopted memory, not to pages grown for it.
-      // As much room to grow as leaves most of that memory free.
+      // More initial memory than the inline map covers (Emscripten's default
+      // is 16 MiB): the map moves to the start of it, not to pages grown for
+      // it, with as much room to grow as leaves most of that memory free.
       std::uint32_t capacity = map_capacity_for(end);
       while (capacity / 2 >= end && map_units(capacity) > (end - first) / 4) capacity /= 2;
       std::uint32_t units = map_units(capacity);
