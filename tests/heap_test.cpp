@@ -614,6 +614,19 @@ TEST(InitialMemory, SmallProgramsNeverGrowMemory) {
   EXPECT_EQ(heap->check(), nullptr);
 }
 
+TEST(InitialMemory, LargeInitialMemoryHoldsThePageMapItself) {
+  // Emscripten's default: 16 MiB of initial memory, nearly all of it free,
+  // more than the inline map covers. The map moves into that memory.
+  auto heap = std::make_unique<InitialHeap>(MemoryWithInitialPages(256, 256 * page_size - 100000));
+  void* p = heap->alloc(32, 1);
+  ASSERT_NE(p, nullptr);
+  EXPECT_FALSE(heap->map().is_inline());
+  void* big = heap->alloc(8 << 20, 1);  // served from the initial memory too
+  ASSERT_NE(big, nullptr);
+  EXPECT_EQ(heap->stats().pages_grown, 0u);
+  EXPECT_EQ(heap->check(), nullptr);
+}
+
 TEST(InitialMemory, StaticDataBelowTheHeapCostsThePageMapNothing) {
   // 50 pages of initial memory (3.1 MiB), 20 KB of them free: the page map
   // starts at the heap's first unit, so the program's data below needs no
