@@ -430,6 +430,30 @@ TEST(Heap, EmptySlabPagesServeOtherClassesAndBigBlocks) {
   EXPECT_EQ(heap->check(), nullptr);
 }
 
+// A sweep gives back each empty slab once, whatever order its free slots lie
+// in the free list, while the slabs around it merge into one free run.
+TEST(Heap, SweepGivesBackEmptySlabsWhateverTheFreeOrder) {
+  auto heap = make_heap();
+  std::vector<void*> blocks;
+  for (int i = 0; i < 16 * 2048; ++i) blocks.push_back(heap->alloc(32, 1));  // 16 pages of slabs
+  std::size_t grown = heap->stats().pages_grown;
+  // Interleave the slabs in the free list: every 7th slot first, then the rest
+  // backwards, so a slab's slots are far apart and its first slot comes last.
+  for (std::size_t i = 0; i < blocks.size(); i += 7) heap->free(blocks[i], 32, 1);
+  for (std::size_t i = blocks.size(); i-- > 0;)
+    if (i % 7 != 0) heap->free(blocks[i], 32, 1);
+  EXPECT_EQ(heap->check(), nullptr);
+  // All of it serves one big block without growing memory.
+  void* big = heap->alloc(15 * page_size, 1);
+  ASSERT_NE(big, nullptr);
+  EXPECT_EQ(heap->stats().pages_grown, grown);
+  EXPECT_EQ(heap->stats().bytes_held, 15 * page_size);
+  EXPECT_EQ(heap->check(), nullptr);
+  heap->free(big);
+  for (int i = 0; i < 1000; ++i) ASSERT_NE(heap->alloc(32, 1), nullptr);
+  EXPECT_EQ(heap->check(), nullptr);
+}
+
 TEST(Heap, SlabsWithLiveSlotsAreKept) {
   auto heap = make_heap();
   std::vector<void*> blocks;

@@ -320,54 +320,61 @@ class Heap {
 
   // Gives every slab without a live slot back to the page layer, for any class
   // or big block to reuse. The free slots of a class are spread over its slabs,
-  // so finding the empty slabs takes a walk over all free lists: their free
-  // slots are counted per slab in the page map entry of its first unit (above
-  // the class id), and the slots of slabs found empty are unlinked. take_units
-  // runs this only when the free slab memory has grown by a page and at least
-  // doubled since the last sweep, so its cost is amortised over the frees that
-  // made it worthwhile, and the alloc/free fast paths pay nothing for it.
+  // so each class's free list is walked twice: once to count the free slots of
+  // each slab in the page map entry of its first unit (above the class id),
+  // and once to unlink the slots of slabs found empty, keeping one slot of
+  // each as a handle, and to clear the other slabs' counts. Only slabs with a
+  // free slot are visited, so a sweep costs as much as the free lists are
+  // long, not the heap. take_units runs this only when the free slab memory
+  // has grown by a page and at least doubled since the last sweep, so its cost
+  // is amortised over the frees that made it worthwhile, and the alloc/free
+  // fast paths pay nothing for it.
   [[gnu::noinline]] void sweep_empty_slabs() noexcept {
     PageMap& map = pages_.map();
-    auto head_of = [this](const void* p) { return slab_head(pages_.unit_of(p)); };
-    auto count_free = [&map](std::uint32_t head, std::size_t slots) {
-      map.set(head, PageKind::slab, map.value(head) + static_cast<std::uint32_t>(slots << slab_count_shift));
-    };
-    auto is_empty = [&map](std::uint32_t head, unsigned c) {
-      return (map.value(head) >> slab_count_shift) == slots_per_slab(c);
-    };
     for (unsigned c = 0; c < class_count; ++c) {
-      for (FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) count_free(head_of(slot), 1);
-      if (bump_[c] != bump_end_[c]) count_free(head_of(bump_[c]), (bump_end_[c] - bump_[c]) / Classes::slot_size(c));
-    }
-    for (unsigned c = 0; c < class_count; ++c) {
+      auto head_of = [&](const FreeSlot* slot) { return slab_head(pages_.unit_of(slot)); };
+      auto add_free = [&](const FreeSlot* slot, std::size_t n) {
+        std::uint32_t head = head_of(slot);
+        map.set(head, PageKind::slab, map.value(head) + static_cast<std::uint32_t>(n << slab_count_shift));
+      };
+      auto* bump = reinterpret_cast<FreeSlot*>(bump_[c]);
+      for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) add_free(slot, 1);
+      if (bump_[c] != bump_end_[c]) add_free(bump, (bump_end_[c] - bump_[c]) / Classes::slot_size(c));
+      // Whether the slot's slab is empty; the first slot seen of an empty slab
+      // is queued (its count set one past the slot count to say so).
+      FreeSlot* empty_slabs = nullptr;
+      const std::uint32_t slots = slots_per_slab(c);
+      auto in_empty_slab = [&](FreeSlot* slot) {
+        std::uint32_t head = head_of(slot), free = map.value(head) >> slab_count_shift;
+        if (free < slots) {
+          map.set(head, PageKind::slab, c);
+          return false;
+        }
+        if (free == slots) {
+          map.set(head, PageKind::slab, c | (slots + 1) << slab_count_shift);
+          slot->next = empty_slabs;
+          empty_slabs = slot;
+        }
+        return true;
+      };
       for (FreeSlot** link = &free_slots_[c]; *link != nullptr;) {
-        if (is_empty(head_of(*link), c))
-          *link = (*link)->next;
+        FreeSlot* next = (*link)->next;
+        if (in_empty_slab(*link))
+          *link = next;
         else
           link = &(*link)->next;
       }
-      if (bump_[c] != bump_end_[c] && is_empty(head_of(bump_[c]), c)) bump_[c] = bump_end_[c] = nullptr;
-    }
-    // Then over the heap, run by run: slab heads are reset or, if empty, given back.
-    for (std::uint32_t unit = 0, top = pages_.top(); unit < top;) {
-      PageKind kind = map.kind(unit);
-      if (kind != PageKind::slab) {
-        bool is_run = kind == PageKind::big || kind == PageKind::free || kind == PageKind::page_map;
-        unit += is_run ? map.value(unit) : 1;
-        continue;
-      }
-      unsigned c = map.value(unit) & slab_class_mask;
-      std::uint32_t units = slab_units_of(c), next = unit + units;
-      if (is_empty(unit, c)) {
-        // A free run after the slab merges into it: step over both.
-        if (next < top && map.is(next, PageKind::free)) next += map.value(next);
-        for (std::uint32_t i = 1; i < units; ++i) map.set(unit + i, PageKind::interior);
-        pages_.give(unit, units);
+      if (bump_[c] != bump_end_[c] && in_empty_slab(bump)) bump_[c] = bump_end_[c] = nullptr;
+      // A slab given back may take free-run links in its first bytes, so each
+      // handle's link is read before its slab goes.
+      for (FreeSlot* slot = empty_slabs; slot != nullptr;) {
+        FreeSlot* next = slot->next;
+        std::uint32_t head = head_of(slot), units = slab_units_of(c);
+        for (std::uint32_t i = 1; i < units; ++i) map.set(head + i, PageKind::interior);
+        pages_.give(head, units);
         slab_units_ -= units;
-      } else {
-        map.set(unit, PageKind::slab, c);
+        slot = next;
       }
-      unit = next;
     }
     free_slab_bytes_after_sweep_ = free_slab_bytes();
   }
