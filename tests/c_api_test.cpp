@@ -1,6 +1,7 @@
 // The C API and the malloc family's C semantics, over the global heap (on the
 // host through their wasmheap_ names; on wasm the standard names are the same code).
 #include <wasmheap/allocator.hpp>
+#include <wasmheap/layout.hpp>
 #include <wasmheap/memory_resource.hpp>
 #include <wasmheap/wasmheap.h>
 
@@ -48,7 +49,7 @@ TEST(CApi, StatsSeeEveryAllocation) {
   void* a = wasmheap_malloc(16);
   void* b = wasmheap_malloc(200000);
   auto during = current_stats();
-  EXPECT_EQ(during.bytes_live, before.bytes_live + 16 + 49 * 4096);  // 200,000 B: 49 units
+  EXPECT_EQ(during.bytes_live, before.bytes_live + 16 + 196 * wasmheap::unit_size);  // 200,000 B: 196 units
   EXPECT_EQ(during.blocks_live, before.blocks_live + 2);
   EXPECT_EQ(during.big_blocks_live, before.big_blocks_live + 1);
   EXPECT_EQ(during.class_slot_size[1], 16u);

@@ -263,8 +263,8 @@ void realloc_across_classes(FaultRun& run) {
 }
 
 // Enough slots of several classes that their slabs fill up again and again:
-// 32 KiB slots (two per page), 2 KiB slots, and 16 B slots past their first
-// 4 KiB chunks into page slabs. Freed slots are reused without growing.
+// 32 KiB slots (two per page), 2 KiB slots, and 16 B slots over many one-unit
+// slabs. Freed slots are reused without growing.
 void slab_refill(FaultRun& run) {
   for (int i = 0; i < 12; ++i) run.alloc(Classes::max_slot, 1);
   for (int i = 0; i < 70; ++i) run.alloc(2048, 1);

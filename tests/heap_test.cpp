@@ -77,7 +77,7 @@ TEST(Heap, EveryClassHonoursEveryAlignmentUpToItsSlot) {
   auto heap = make_heap();
   for (unsigned c = 0; c < Classes::count; ++c) {
     std::size_t slot = Classes::slot_size(c);
-    // Slabs are 4 KiB-aligned: requests aligned to more are big blocks (below).
+    // Slabs are unit-aligned: requests aligned to more are big blocks (below).
     for (std::size_t align = 1; align <= std::min(slot, unit_size); align <<= 1) {
       std::vector<void*> blocks;
       for (int i = 0; i < 3; ++i) {
@@ -94,7 +94,7 @@ TEST(Heap, EveryClassHonoursEveryAlignmentUpToItsSlot) {
 
 TEST(Heap, SlotsOfOneClassArePackedInSlabsOfOneUnitSideBySide) {
   auto heap = make_heap();
-  // 64 B slots: one 4 KiB unit per slab, slabs taken from the lowest free units.
+  // 64 B slots: one unit per slab, slabs taken from the lowest free units.
   auto* first = static_cast<std::byte*>(heap->alloc(64, 1));
   EXPECT_TRUE(aligned_to(first, unit_size));
   for (std::size_t i = 1; i < page_size / 64; ++i) EXPECT_EQ(heap->alloc(64, 1), first + 64 * i);
@@ -392,12 +392,12 @@ TEST(Heap, OutOfMemoryLeavesReallocSourceIntact) {
 
 TEST(Heap, SmallAllocationFailsCleanlyWhenNoUnitIsLeft) {
   auto heap = make_heap(1);
-  void* big = heap->alloc(page_size - 4096, 1);
-  void* small = heap->alloc(2048, 1);  // a 4 KiB slab: two 2 KiB slots
+  void* big = heap->alloc(page_size - 4096, 1);  // 60 of the page's 64 units
+  void* small = heap->alloc(200, 1);             // a one-unit slab: four 256 B slots
   ASSERT_NE(big, nullptr);
   ASSERT_NE(small, nullptr);
-  EXPECT_EQ(heap->alloc(4096, 1), nullptr);  // the 4 KiB class needs a unit; none is left
-  EXPECT_NE(heap->alloc(2000, 1), nullptr);  // the 2 KiB class still has slots
+  EXPECT_EQ(heap->alloc(4096, 1), nullptr);  // the 4 KiB class needs 4 units; 3 are left
+  EXPECT_NE(heap->alloc(200, 1), nullptr);   // the 256 B class still has slots
   heap->free(big);
   EXPECT_NE(heap->alloc(4096, 1), nullptr);
   EXPECT_EQ(heap->check(), nullptr);
@@ -435,6 +435,7 @@ TEST(Heap, EmptySlabPagesServeOtherClassesAndBigBlocks) {
 TEST(Heap, SweepGivesBackEmptySlabsWhateverTheFreeOrder) {
   auto heap = make_heap();
   std::vector<void*> blocks;
+  blocks.reserve(16 * 2048);  // on wasm, the vector's growth would land between the slabs
   for (int i = 0; i < 16 * 2048; ++i) blocks.push_back(heap->alloc(32, 1));  // 16 pages of slabs
   std::size_t grown = heap->stats().pages_grown;
   // Interleave the slabs in the free list: every 7th slot first, then the rest
@@ -492,9 +493,9 @@ TEST(Heap, StatsAreExactAtEveryStep) {
   EXPECT_EQ(s.bytes_live, 16u);
   EXPECT_EQ(s.blocks_live, 1u);
   EXPECT_EQ(s.class_blocks_live[1], 1u);
-  EXPECT_EQ(s.pages_grown, 1u);  // its slab is 4 KiB; the page's other 60 KiB stay free
+  EXPECT_EQ(s.pages_grown, 1u);  // its slab is one unit; the page's other 63 KiB stay free
   void* b = heap->alloc(1000, 1);  // 1024 B, in the next slab
-  void* c = heap->alloc(page_size * 2 + 1, 1);  // 129 units: the 56 free ones and 2 more pages
+  void* c = heap->alloc(page_size * 2 + 1, 1);  // 129 units: the 62 free ones and 2 more pages
   s = heap->stats();
   EXPECT_EQ(s.bytes_live, 16u + 1024 + 129 * unit_size);
   EXPECT_EQ(s.blocks_live, 3u);
@@ -504,15 +505,15 @@ TEST(Heap, StatsAreExactAtEveryStep) {
   ASSERT_TRUE(heap->resize(c, page_size * 2 + 1, 1, page_size * 5));
   s = heap->stats();
   EXPECT_EQ(s.bytes_live, 16u + 1024 + 5 * page_size);
-  // Held: the two 4 KiB slabs and the big block.
-  EXPECT_EQ(s.bytes_held, 2 * 4096 + 5 * page_size);
-  EXPECT_EQ(s.bytes_held_peak, 2 * 4096 + 5 * page_size);
+  // Held: the two one-unit slabs and the big block.
+  EXPECT_EQ(s.bytes_held, 2 * unit_size + 5 * page_size);
+  EXPECT_EQ(s.bytes_held_peak, 2 * unit_size + 5 * page_size);
   ASSERT_TRUE(heap->resize(c, page_size * 5, 1, page_size));
   heap->free(a);
   s = heap->stats();
   EXPECT_EQ(s.bytes_live, 1024u + page_size);
-  EXPECT_EQ(s.bytes_held, 2 * 4096 + page_size);  // the 16 B slab is empty, not yet swept
-  EXPECT_EQ(s.bytes_held_peak, 2 * 4096 + 5 * page_size);
+  EXPECT_EQ(s.bytes_held, 2 * unit_size + page_size);  // the 16 B slab is empty, not yet swept
+  EXPECT_EQ(s.bytes_held_peak, 2 * unit_size + 5 * page_size);
   EXPECT_EQ(s.class_blocks_live[1], 0u);
   heap->free(b, 1000, 1);
   heap->free(c);
@@ -585,10 +586,10 @@ namespace {
 TEST(Heap, OutOfMemorySweepsEmptySlabsForAnotherClass) {
   auto heap = make_heap<QuarterClasses>(6);
   std::vector<void*> blocks;
-  for (void* p; (p = heap->alloc(2048, 1)) != nullptr;) blocks.push_back(p);  // whole-page slabs
+  for (void* p; (p = heap->alloc(2048, 1)) != nullptr;) blocks.push_back(p);  // 2-unit slabs
   ASSERT_EQ(heap->alloc(2048, 1), nullptr);
   for (void* p : blocks) heap->free(p);
-  // Every page is an empty 2 KiB slab; a 4 KiB slot needs a page of its own.
+  // All units are in empty one-slot slabs of 2 units; a 4 KiB slot needs 4.
   EXPECT_NE(heap->alloc(4096, 1), nullptr);
   EXPECT_NE(heap->alloc(3 * page_size, 1), nullptr);
   EXPECT_EQ(heap->check(), nullptr);

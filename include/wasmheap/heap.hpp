@@ -1,5 +1,5 @@
 // Heap<Memory, Classes>: the allocator. Small requests live in slots carved from
-// slabs of a few 4 KiB units, one free list and one bump range per size class;
+// slabs of a few 1 KiB units, one free list and one bump range per size class;
 // big requests take whole runs of units from the page layer. The page map tells,
 // from any pointer, which class or how many units its block has, so there are
 // no headers.
@@ -268,23 +268,24 @@ class Heap {
     }
   }
 
-  // A slab of class c is the fewest units, at least 4 KiB and at most a page,
-  // whose slots leave at most 1/16 of it unused: 4 KiB for most classes up to
-  // 1 KiB, a little more for larger slots (a 1,792 B slot takes 7 units: 4
-  // slots, none to spare). 4 KiB keeps a class in light use small and new
-  // slabs rare enough for the fast path.
+  // A slab of class c is the fewest units, at least one slot and at most a
+  // page, whose slots leave at most 1/16 of it unused: one unit for most
+  // classes up to 1 KiB, a little more for others (a 448 B slot takes 4
+  // units: 9 slots, 64 B to spare). Small slabs keep a class in light use
+  // small, and a slab empties (and can go back) sooner, at the price of more
+  // frequent new slabs on the slow path; with 4 KiB slabs instead, the
+  // benchmark's random_actions added 2 more pages and seed_tests 1.
   static constexpr std::uint32_t slab_units_of(unsigned c) noexcept { return slab_unit_counts[c]; }
   static constexpr std::size_t slots_per_slab(unsigned c) noexcept {
     return (std::size_t{slab_units_of(c)} << unit_shift) / Classes::slot_size(c);
   }
-  static constexpr std::size_t min_slab_size = 4096;
   static constexpr auto slab_unit_counts = [] {
     struct Table {
       std::uint8_t units[class_count];
       constexpr std::uint8_t operator[](unsigned c) const { return units[c]; }
     } table{};
     for (unsigned c = 0; c < class_count; ++c) {
-      std::size_t size = Classes::slot_size(c), units = units_for(std::max(size, min_slab_size));
+      std::size_t size = Classes::slot_size(c), units = units_for(size);
       while (units < units_per_page && ((units << unit_shift) % size) * 16 > (units << unit_shift)) ++units;
       table.units[c] = static_cast<std::uint8_t>(units);
     }
@@ -292,12 +293,22 @@ class Heap {
   }();
 
   // Units for a slab or big block, best fit from the free runs. Empty slabs are
-  // swept back first once enough slab memory lies free, so they are reused
-  // before memory grows and before they scatter between the runs that big
-  // blocks grow into; and once more before memory grows for the request.
+  // swept back first, so they are reused before memory grows and before they
+  // scatter between the runs that big blocks grow into, when
+  //  - slab memory has grown by an eighth (and a page) since the last sweep:
+  //    it only shrinks by sweeps, so that growth is what some classes took
+  //    while others may have held free slots (a steady mix of sizes); or
+  //  - a quarter of it (and a page) lies free, twice what the last sweep left:
+  //    a mass free, as when a container is cleared.
+  // Sweeping on every new page of free slab memory instead made
+  // random_actions_norealloc 25% slower for 1 page; sweeping only on growth
+  // cost cxx_containers 3 pages. Before memory grows for the request, one more
+  // sweep runs if a page of slab memory or more lies free.
   std::byte* take_units(std::size_t n, std::size_t align) noexcept {
     adopt_initial_memory();
-    if (free_slab_bytes() >= std::max(page_size, (slab_units_ << unit_shift) / 16) + 2 * free_slab_bytes_after_sweep_)
+    std::size_t slab_bytes = slab_units_ << unit_shift, grown = (slab_units_ - slab_units_after_sweep_) << unit_shift;
+    if (grown >= std::max(page_size, slab_bytes / 8) ||
+        free_slab_bytes() >= std::max(page_size, slab_bytes / 4) + 2 * free_slab_bytes_after_sweep_)
       sweep_empty_slabs();
     auto take = [&](bool may_grow) { return pages_.take(n, align, may_grow); };
     if (std::byte* p = take(false)) return p;
@@ -325,10 +336,9 @@ class Heap {
   // and once to unlink the slots of slabs found empty, keeping one slot of
   // each as a handle, and to clear the other slabs' counts. Only slabs with a
   // free slot are visited, so a sweep costs as much as the free lists are
-  // long, not the heap. take_units runs this only when the free slab memory
-  // has grown by a page and at least doubled since the last sweep, so its cost
-  // is amortised over the frees that made it worthwhile, and the alloc/free
-  // fast paths pay nothing for it.
+  // long, not the heap. take_units runs this after slab memory has grown by
+  // an eighth, so its cost is amortised over the slabs taken in between, and
+  // the alloc/free fast paths pay nothing for it.
   [[gnu::noinline]] void sweep_empty_slabs() noexcept {
     PageMap& map = pages_.map();
     for (unsigned c = 0; c < class_count; ++c) {
@@ -377,6 +387,7 @@ class Heap {
       }
     }
     free_slab_bytes_after_sweep_ = free_slab_bytes();
+    slab_units_after_sweep_ = slab_units_;
   }
 
   void free_small(void* p, unsigned c) noexcept {
@@ -436,6 +447,7 @@ class Heap {
   std::size_t slab_units_ = 0;
   std::size_t big_bytes_live_ = 0;
   std::size_t free_slab_bytes_after_sweep_ = 0;
+  std::size_t slab_units_after_sweep_ = 0;
   Stats stats_;
   PageRuns<Memory> pages_;
 };

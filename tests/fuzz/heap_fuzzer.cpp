@@ -181,7 +181,7 @@ void for_each_sample(std::size_t len, Range&& range) {
 }
 
 // The usable size the heap must report for a (len, align) request: its slot,
-// or the 4 KiB units it takes (at least one); SIZE_MAX when no block can be that big.
+// or the 1 KiB units it takes (at least one); SIZE_MAX when no block can be that big.
 std::size_t footprint(std::size_t len, std::size_t align) {
   unsigned c = Classes::class_of(len, align);
   if (c < Classes::count) return Classes::slot_size(c);
