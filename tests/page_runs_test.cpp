@@ -239,6 +239,17 @@ TEST(PageRunsMap, StepsAsideForABlockGrowingAtTheTop) {
   EXPECT_EQ(runs->check(), nullptr);
 }
 
+TEST(PageRunsMap, CostsLittleMoreThanItsShareOfMemory) {
+  auto runs = std::make_unique<PageRuns<SimulatedMemory>>(SimulatedMemory());
+  for (int i = 0; i < 400; ++i) ASSERT_NE(runs->take(P), nullptr);
+  // 400 pages take 25,600 entries (100 KiB, two pages); the map keeps room
+  // for a quarter more, not for twice as much rounded up to a power of two.
+  EXPECT_GE(runs->map().capacity(), 400u * P);
+  EXPECT_LE(runs->map().capacity(), 400u * P * 5 / 4 + 4 * P);
+  EXPECT_LE(runs->memory().pages_grown(), 403u);
+  EXPECT_EQ(runs->check(), nullptr);
+}
+
 TEST(PageRunsMap, HeapObjectStaysSmall) {
   // The map starts inside the heap object at 2 KiB, not at its 4 MiB maximum.
   EXPECT_LT(sizeof(Heap<SimulatedMemory, QuarterClasses>), std::size_t{8} * 1024);
