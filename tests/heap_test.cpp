@@ -583,6 +583,19 @@ TEST(QuarterClassesHeap, SixteenAndFortyEightByteRequestsUseExactSlots) {
 namespace wasmheap::test {
 namespace {
 
+TEST(Heap, AtTheCapEvenAFewEmptySlabsServeAnotherClass) {
+  auto heap = make_heap<QuarterClasses>(1);
+  void* big = heap->alloc(page_size - 4 * unit_size, 1);  // 60 of the page's 64 units
+  ASSERT_NE(big, nullptr);
+  std::vector<void*> blocks;
+  for (int i = 0; i < 2 * 64; ++i) blocks.push_back(heap->alloc(16, 1));  // two one-unit slabs
+  for (void* p : blocks) heap->free(p);
+  // 2 KiB of empty slabs and 2 free units: together the 4 units a 4 KiB slot needs.
+  EXPECT_NE(heap->alloc(4096, 1), nullptr);
+  EXPECT_EQ(heap->stats().pages_grown, 1u);
+  EXPECT_EQ(heap->check(), nullptr);
+}
+
 TEST(Heap, OutOfMemorySweepsEmptySlabsForAnotherClass) {
   auto heap = make_heap<QuarterClasses>(6);
   std::vector<void*> blocks;

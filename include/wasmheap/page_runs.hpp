@@ -358,8 +358,9 @@ class PageRuns {
     return true;
   }
 
-  // Makes the page map cover every unit below `needed`: moves it, at twice that
-  // size, to fresh pages at the top of memory; its old units are freed.
+  // Makes the page map cover every unit below `needed`: moves it, with room to
+  // grow (map_capacity_for), to fresh pages at the top of memory; its old
+  // units are freed.
   bool cover(std::size_t needed) noexcept {
     if (needed <= map_.capacity()) return true;
     if (needed > max_units) return false;
