@@ -333,50 +333,45 @@ class Heap {
 
   // Gives every slab without a live slot back to the page layer, for any class
   // or big block to reuse. The free slots of a class are spread over its slabs,
-  // so each class's free list is walked twice: once to count the free slots of
+  // so each class's free list, joined by the slots its current slab has not
+  // bumped to yet, is walked twice: once to count the free slots of
   // each slab in the page map entry of its first unit (above the class id),
   // and once to unlink the slots of slabs found empty, keeping one slot of
   // each as a handle, and to clear the other slabs' counts. Only slabs with a
   // free slot are visited, so a sweep costs as much as the free lists are
-  // long, not the heap. take_units runs this after slab memory has grown by
-  // an eighth, so its cost is amortised over the slabs taken in between, and
-  // the alloc/free fast paths pay nothing for it.
+  // long, not the heap. Only take_units runs it (see there for when), so the
+  // alloc/free fast paths pay nothing for it.
   [[gnu::noinline]] void sweep_empty_slabs() noexcept {
     PageMap& map = pages_.map();
     for (unsigned c = 0; c < class_count; ++c) {
       auto head_of = [&](const FreeSlot* slot) { return slab_head(pages_.unit_of(slot)); };
-      auto add_free = [&](const FreeSlot* slot, std::size_t n) {
+      // The slots not yet bumped to join the free list, so it holds every
+      // free slot of the class.
+      for (; bump_[c] != bump_end_[c]; bump_[c] += Classes::slot_size(c)) push_free_slot(bump_[c], c);
+      for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) {
         std::uint32_t head = head_of(slot);
-        map.set(head, PageKind::slab, map.value(head) + static_cast<std::uint32_t>(n << slab_count_shift));
-      };
-      auto* bump = reinterpret_cast<FreeSlot*>(bump_[c]);
-      for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) add_free(slot, 1);
-      if (bump_[c] != bump_end_[c]) add_free(bump, (bump_end_[c] - bump_[c]) / Classes::slot_size(c));
-      // Whether the slot's slab is empty; the first slot seen of an empty slab
-      // is queued (its count set one past the slot count to say so).
+        map.set(head, PageKind::slab, map.value(head) + (1u << slab_count_shift));
+      }
+      // Unlinks the slots of empty slabs; the first slot seen of one is queued
+      // as its handle (and its count set one past the slot count to say so).
+      // The other slabs' counts are cleared.
       FreeSlot* empty_slabs = nullptr;
       const std::uint32_t slots = slots_per_slab(c);
-      auto in_empty_slab = [&](FreeSlot* slot) {
+      for (FreeSlot** link = &free_slots_[c]; *link != nullptr;) {
+        FreeSlot *slot = *link, *next = slot->next;
         std::uint32_t head = head_of(slot), free = map.value(head) >> slab_count_shift;
         if (free < slots) {
           map.set(head, PageKind::slab, c);
-          return false;
+          link = &slot->next;
+          continue;
         }
         if (free == slots) {
           map.set(head, PageKind::slab, c | (slots + 1) << slab_count_shift);
           slot->next = empty_slabs;
           empty_slabs = slot;
         }
-        return true;
-      };
-      for (FreeSlot** link = &free_slots_[c]; *link != nullptr;) {
-        FreeSlot* next = (*link)->next;
-        if (in_empty_slab(*link))
-          *link = next;
-        else
-          link = &(*link)->next;
+        *link = next;
       }
-      if (bump_[c] != bump_end_[c] && in_empty_slab(bump)) bump_[c] = bump_end_[c] = nullptr;
       // A slab given back may take free-run links in its first bytes, so each
       // handle's link is read before its slab goes.
       for (FreeSlot* slot = empty_slabs; slot != nullptr;) {
@@ -393,11 +388,15 @@ class Heap {
   }
 
   void free_small(void* p, unsigned c) noexcept {
+    push_free_slot(p, c);
+    --stats_.class_blocks_live[c];
+  }
+
+  void push_free_slot(void* p, unsigned c) noexcept {
     auto* slot = static_cast<FreeSlot*>(p);
     slot->next = free_slots_[c];
     free_slots_[c] = slot;
     if constexpr (checked_build) Checks::slot_freed(slot, c);
-    --stats_.class_blocks_live[c];
   }
 
   [[gnu::noinline]] void* alloc_big(std::size_t len, std::size_t align) noexcept {
