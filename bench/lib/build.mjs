@@ -78,10 +78,16 @@ function fresh(out, inputs) {
   return t > 0 && [...inputs, SELF].every((i) => mtime(i) >= 0 && mtime(i) <= t);
 }
 
+// Reruns a build step unless its output is newer than its inputs and was made
+// by the same command line (kept beside it in <out>.cmd): linking other
+// libraries of the same age, say through WASMHEAP_LIB_DIR, must relink.
 async function step(out, inputs, cmd, args, opts) {
   mkdirSync(dirname(out), { recursive: true });
-  if (fresh(out, inputs)) return out;
+  const stamp = `${out}.cmd`;
+  const line = JSON.stringify([cmd, ...args]);
+  if (fresh(out, inputs) && existsSync(stamp) && readFileSync(stamp, 'utf8') === line) return out;
   await run(cmd, args, opts);
+  writeFileSync(stamp, line);
   return out;
 }
 
