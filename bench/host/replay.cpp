@@ -4,7 +4,10 @@
 // each workload makes memory grow by on a fresh heap. Same workload source,
 // same allocator code, no engine: the pages match the wasm run's to within
 // a page or two, in a second instead of minutes, and under the host presets'
-// sanitizers. Built with the tests; `wasmheap_host_replay [name...]`.
+// sanitizers. Built with the tests; `wasmheap_host_replay [name...]`. The
+// wasm32-wasi preset builds it too: there pointers and std::string have
+// their wasm sizes, so cxx_containers' pages match the benchmark's as well.
+// (On a 64-bit host its nodes are twice the size, and so are its pages.)
 #include <wasmheap/heap.hpp>
 #include <wasmheap/simulated_memory.hpp>
 
@@ -41,6 +44,7 @@ void wl_ratchet(void);
 void wl_large_alloc_free(void);
 void wl_phase_shift(void);
 void wl_seed_tests(void);
+void wl_cxx_containers(void);
 }
 
 namespace {
@@ -69,8 +73,24 @@ class ModuleMemory {
 
 using ReplayHeap = Heap<ModuleMemory, QuarterClasses>;
 ReplayHeap* heap = nullptr;
+// While a workload runs, operator new and delete (cxx_containers' allocator
+// calls them) use the replay heap too.
+bool routing = false;
 
 }  // namespace
+
+void* operator new(std::size_t n) {
+  void* p = routing ? heap->alloc(n, 16) : std::malloc(n != 0 ? n : 1);
+  if (p == nullptr) bench_fatal("operator new: out of memory");
+  return p;
+}
+void operator delete(void* p) noexcept {
+  if (routing && heap->usable_size(p) != 0)
+    heap->free(p);
+  else
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
 
 // The malloc family the workloads call (bench/src/workloads.c is compiled with
 // malloc, free, ... renamed to these), with the alignment wasmheap's malloc gives.
@@ -110,6 +130,7 @@ int main(int argc, char** argv) {
       {"large_alloc_free", wl_large_alloc_free},
       {"phase_shift", wl_phase_shift},
       {"seed_tests", wl_seed_tests},
+      {"cxx_containers", wl_cxx_containers},
   };
   int failed = 0;
   std::printf("%-26s %6s %12s\n", "workload", "pages", "peak held B");
@@ -120,7 +141,9 @@ int main(int argc, char** argv) {
     auto fresh = std::make_unique<ReplayHeap>(ModuleMemory(43, 20064));
     heap = fresh.get();
     bench_c = {};
+    routing = true;
     w.run();
+    routing = false;
     const char* problem = heap->check();
     std::printf("%-26s %6zu %12zu%s%s\n", w.name, heap->stats().pages_grown, heap->stats().bytes_held_peak,
                 problem ? "  check: " : "", problem ? problem : "");
