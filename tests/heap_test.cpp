@@ -569,6 +569,62 @@ TEST(QuarterClassesHeap, OverAlignedRequestsTakePowerOfTwoSlots) {
   EXPECT_EQ(heap->stats().blocks_live, 0u);
 }
 
+// A class with no free slot takes one of the next class before a new slab.
+// The slot stays in its own class: a sized free with the request's length
+// gives it back there, and resize keeps it for the length's class or its own.
+TEST(QuarterClassesHeap, ClassOutOfSlotsBorrowsAFreeSlotOfTheNextClass) {
+  auto heap = make_heap<QuarterClasses>();
+  void* a = heap->alloc(48, 1);
+  void* b = heap->alloc(48, 1);
+  heap->free(a, 48, 1);
+  std::size_t held = heap->stats().bytes_held;
+  void* p = heap->alloc(32, 1);  // no 32 B slab yet: a's slot serves
+  EXPECT_EQ(p, a);
+  EXPECT_EQ(heap->usable_size(p), 48u);
+  EXPECT_EQ(heap->stats().bytes_held, held);
+  EXPECT_EQ(heap->stats().class_blocks_live[QuarterClasses::class_of(48, 1)], 2u);
+  EXPECT_TRUE(heap->resize(p, 32, 1, 20));  // the class of its length
+  EXPECT_TRUE(heap->resize(p, 20, 1, 40));  // the class of its slot
+  EXPECT_FALSE(heap->resize(p, 40, 1, 64));
+  EXPECT_EQ(heap->realloc(p, 48), p);
+  heap->free(p, 32, 1);
+  EXPECT_EQ(heap->check(), nullptr);
+  EXPECT_EQ(heap->alloc(48, 1), a);  // back in its own class
+  heap->free(a);
+  heap->free(b);
+  EXPECT_EQ(heap->stats().blocks_live, 0u);
+  EXPECT_EQ(heap->check(), nullptr);
+}
+
+TEST(QuarterClassesHeap, BorrowedSlotsAreAlignedAsAsked) {
+  auto heap = make_heap<QuarterClasses>();
+  void* first = heap->alloc(80, 1);
+  void* second = heap->alloc(80, 1);  // 80 B into a 1 KiB-aligned slab
+  heap->free(second, 80, 1);
+  void* p = heap->alloc(64, 64);  // a 64 B slot, which the free 80 B one is not aligned for
+  EXPECT_NE(p, second);
+  EXPECT_TRUE(aligned_to(p, 64));
+  EXPECT_EQ(heap->usable_size(p), 64u);
+  heap->free(first);
+  heap->free(p);
+  EXPECT_EQ(heap->check(), nullptr);
+}
+
+// A slab of one slot wastes nothing, so a class of such slabs takes one
+// rather than a larger slot of the next class.
+TEST(QuarterClassesHeap, ClassesOfOneSlotSlabsDoNotBorrow) {
+  auto heap = make_heap<QuarterClasses>();
+  void* a = heap->alloc(1280, 1);
+  void* b = heap->alloc(1280, 1);
+  heap->free(a, 1280, 1);
+  void* p = heap->alloc(1024, 1);
+  EXPECT_NE(p, a);
+  EXPECT_EQ(heap->usable_size(p), 1024u);
+  heap->free(b);
+  heap->free(p);
+  EXPECT_EQ(heap->check(), nullptr);
+}
+
 TEST(QuarterClassesHeap, SixteenAndFortyEightByteRequestsUseExactSlots) {
   auto heap = make_heap<QuarterClasses>();
   EXPECT_EQ(heap->usable_size(heap->alloc(16, 1)), 16u);

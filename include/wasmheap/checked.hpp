@@ -161,15 +161,17 @@ struct HeapChecks {
   }
 
   // A sized free or resize: p must be a live block, and (len, align) must
-  // describe it: the same slot class, or the same page count and an address
-  // aligned to align.
+  // describe it: the slot's class (or the one below, for a borrowed slot), or
+  // the same page count and an address aligned to align.
   static void sized_block(const Heap& heap, const void* p, std::size_t len, std::size_t align,
                           const char* op) noexcept {
     live_block(heap, p, op);
     unsigned c = heap.block_class(p);
     unsigned claimed = is_power_of_two(align) ? Classes::class_of(len, align) : class_count + 1;
     Name block = c < class_count ? slot_name(c) : big_name(heap.map().value(heap.pages_.unit_of(p)));
-    bool matches = claimed == c;
+    // A small block's slot is of its length's class, or of the next one when
+    // borrowed (Heap::alloc_from_elsewhere).
+    bool matches = claimed == c || (c < class_count && claimed + 1 == c && Heap::slots_per_slab(claimed) > 1);
     if (matches && c == class_count)
       matches = len <= max_block_size && Heap::big_block_units(len) == heap.map().value(heap.pages_.unit_of(p)) &&
                 address(p) % align == 0;

@@ -51,17 +51,19 @@ class Heap {
       return nullptr;
     unsigned c = Classes::class_of(len, align);
     if (c < class_count) [[likely]]
-      return alloc_small(c);
+      return alloc_small(c, align);
     return alloc_big(len, align);
   }
 
-  // Frees a block given the len and align it was allocated (or last resized) with.
+  // Frees a block given the len and align it was allocated (or last resized)
+  // with. They tell a small block from a big one; a small block's class comes
+  // from the page map, since its slot may be of the next class (see
+  // alloc_from_elsewhere).
   void free(void* p, std::size_t len, std::size_t align) noexcept {
     if (p == nullptr) return;
     if constexpr (checked_build) Checks::sized_block(*this, p, len, align, "free");
-    unsigned c = Classes::class_of(len, align);
-    if (c < class_count) [[likely]]
-      free_small(p, c);
+    if (Classes::class_of(len, align) < class_count) [[likely]]
+      free_small(p, slab_class(p));
     else
       free_big(p);
   }
@@ -78,12 +80,16 @@ class Heap {
   }
 
   // Whether the block can take new_len bytes without moving. Small blocks can
-  // while the size class stays the same; big blocks shrink by giving back tail
-  // units and grow into free units right after them or at the top of memory.
+  // while new_len keeps the class of len or of their slot (one class larger
+  // when borrowed, see alloc_from_elsewhere); big blocks shrink by giving back
+  // tail units and grow into free units right after them or at the top of memory.
   bool resize(void* p, std::size_t len, std::size_t align, std::size_t new_len) noexcept {
     if constexpr (checked_build) Checks::sized_block(*this, p, len, align, "resize");
     unsigned c = Classes::class_of(len, align);
-    if (c < class_count) return Classes::class_of(new_len, align) == c;
+    if (c < class_count) {
+      unsigned new_c = Classes::class_of(new_len, align);
+      return new_c == c || new_c == slab_class(p);
+    }
     return Classes::class_of(new_len, align) == class_count && resize_big(p, new_len);
   }
 
@@ -157,6 +163,9 @@ class Heap {
     }
   }
 
+  // The class of the slab slot p (the sized calls' p, which they trust).
+  unsigned slab_class(const void* p) const noexcept { return map().value(pages_.unit_of(p)) & slab_class_mask; }
+
   // First unit of the slab holding the slab unit `unit`.
   std::uint32_t slab_head(std::uint32_t unit) const noexcept {
     return unit - ((map().value(unit) >> slab_index_shift) & slab_index_mask);
@@ -226,7 +235,7 @@ class Heap {
     return nullptr;
   }
 
-  void* alloc_small(unsigned c) noexcept {
+  void* alloc_small(unsigned c, std::size_t align) noexcept {
     void* p = free_slots_[c];
     if (p != nullptr) {
       free_slots_[c] = free_slots_[c]->next;
@@ -235,16 +244,36 @@ class Heap {
       p = bump_[c];
       bump_[c] += Classes::slot_size(c);
     } else {
-      p = new_slab(c);
-      if (p == nullptr) return nullptr;
+      return alloc_from_elsewhere(c, align);
     }
     ++stats_.class_blocks_live[c];
     return p;
   }
 
+  // Class c has no free slot at hand. If a slab of c would hold several slots
+  // and the next class has a free one aligned as asked, that slot serves the
+  // request: it is one class step larger, and memory already held serves
+  // before more is taken for slots that may never be used (the benchmark's
+  // churn, a steady mix of sizes, then needs a page less, and none is slower).
+  // Such a slot stays in its own class: the page map, not the request, tells
+  // its class when it is freed. Otherwise c gets a new slab.
+  [[gnu::noinline]] void* alloc_from_elsewhere(unsigned c, std::size_t align) noexcept {
+    unsigned next = c + 1;
+    FreeSlot* slot = next < class_count ? free_slots_[next] : nullptr;
+    if (slot != nullptr && slots_per_slab(c) > 1 && reinterpret_cast<std::uintptr_t>(slot) % align == 0) {
+      free_slots_[next] = slot->next;
+      if constexpr (checked_build) Checks::slot_taken(*this, slot, next);
+      ++stats_.class_blocks_live[next];
+      return slot;
+    }
+    std::byte* first = new_slab(c);
+    if (first != nullptr) ++stats_.class_blocks_live[c];
+    return first;
+  }
+
   // Starts a fresh slab for class c and returns its first slot. Every unit of
   // the slab names the class and its own place in the slab.
-  [[gnu::noinline]] std::byte* new_slab(unsigned c) noexcept {
+  std::byte* new_slab(unsigned c) noexcept {
     std::uint32_t units = slab_units_of(c);
     std::byte* slab = take_units(units, unit_size);
     if (slab == nullptr) return nullptr;

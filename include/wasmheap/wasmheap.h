@@ -1,7 +1,8 @@
 /* wasmheap's C API (C99 and C++). One process-wide heap over wasm memory.
  *
- * The sized API is the fastest way in: the caller passes back the length and
- * alignment it allocated with, so freeing needs no lookup. The malloc family
+ * The sized API is Zig's allocator interface: the caller passes back the
+ * length and alignment it allocated with (as C++'s sized delete does), and a
+ * checked build verifies them. The malloc family
  * (malloc, free, calloc, realloc, aligned_alloc, posix_memalign, memalign,
  * malloc_usable_size, reallocarray) is provided under its standard names by
  * libwasmheap.a on wasm targets, and under the wasmheap_ prefix everywhere, so

@@ -197,6 +197,7 @@ struct Block {
   std::size_t align;  // with len, what a sized free or resize must pass
   std::size_t size;   // usable size the model expects
   std::uint32_t seed;
+  unsigned slot_class = Classes::count;  // the class of its slot; Classes::count for a big block
 };
 
 class Model {
@@ -376,12 +377,14 @@ class Model {
 
   std::size_t pick() { return in_.byte() % live_.size(); }
 
-  // resize: within the class for small blocks, always to a smaller page count
-  // for big ones; never between small and big.
+  // resize: for small blocks, to the class of the block's slot or of its
+  // length; for big ones, always to a smaller page count; never between small
+  // and big.
   void check_resize_outcome(const Block& b, std::size_t new_len, bool ok) const {
     unsigned c = Classes::class_of(b.len, b.align), new_c = Classes::class_of(new_len, b.align);
     if (c < Classes::count) {
-      check_outcome(new_c == c ? Expect::success : Expect::failure, ok, "small resize outcome");
+      bool stays = new_c == c || new_c == b.slot_class;
+      check_outcome(stays ? Expect::success : Expect::failure, ok, "small resize outcome");
     } else if (new_c < Classes::count || new_len > max_block_size) {
       check_outcome(Expect::failure, ok, "big resize to small or impossible");
     } else if (footprint(new_len, b.align) <= b.size) {
@@ -389,13 +392,13 @@ class Model {
     }
   }
 
-  // realloc and reallocarray: the block stays if the class is kept (small),
-  // may stay or move (big), and on failure is left as it was.
+  // realloc and reallocarray: the block stays if its slot's class is the new
+  // length's (small), may stay or move (big), and on failure is left as it was.
   template <class Realloc>
   void realloc_block(std::size_t i, std::size_t new_len, Realloc&& do_realloc) {
     Block& b = live_[i];
     verify_block(b);
-    unsigned c = Classes::class_of(b.len, b.align), new_c = Classes::class_of(new_len, 1);
+    unsigned c = b.slot_class, new_c = Classes::class_of(new_len, 1);
     Expect want = expect(new_len, 1);
     bool same_slot = c < Classes::count && new_c == c;
     bool big_shrink = c == Classes::count && new_c == Classes::count && footprint(new_len, 1) <= b.size;
@@ -412,12 +415,23 @@ class Model {
   }
 
   void add(void* p, std::size_t len, std::size_t align, bool zeroed) {
-    Block b{static_cast<std::byte*>(p), len, align, footprint(len, align), next_seed_++};
+    Block b{static_cast<std::byte*>(p), len, align, 0, next_seed_++};
+    place(b);
     if (!test::aligned_to(p, align)) fail("block not aligned as asked", step_);
     if (zeroed && !all_zero(b.p, len)) fail("calloc memory not zero", step_);
     fill_samples(b);
     note_alloc(b);
     live_.push_back(b);
+  }
+
+  // The slot or units a new block takes: those of its request, or, for a
+  // small request, a slot of the next class (which a class out of free slots
+  // may borrow); verify_block then checks the heap agrees.
+  void place(Block& b) const {
+    unsigned c = Classes::class_of(b.len, b.align);
+    b.slot_class = c;
+    if (c + 1 < Classes::count && heap_->usable_size(b.p) == Classes::slot_size(c + 1)) b.slot_class = c + 1;
+    b.size = b.slot_class < Classes::count ? Classes::slot_size(b.slot_class) : footprint(b.len, b.align);
   }
 
   void forget(std::size_t i) {
@@ -429,17 +443,20 @@ class Model {
   // The block now holds new_len bytes at q: its first min(old, new) bytes must
   // have survived; then its samples are filled for the new length.
   void resized(Block& b, std::size_t new_len, std::size_t new_align, void* q) {
-    std::size_t kept = std::min(b.len, new_len), new_size = footprint(new_len, new_align);
+    std::size_t kept = std::min(b.len, new_len);
     auto* np = static_cast<std::byte*>(q);
     for_each_sample(b.len, [&](std::size_t from, std::size_t to) {
       if (!pattern_intact(np, from, std::min(to, kept), b.seed)) fail("resize or realloc lost the block's bytes", step_);
     });
     if (np != b.p) {
-      Block moved{np, new_len, new_align, new_size, b.seed};
+      Block moved{np, new_len, new_align, 0, b.seed};
+      place(moved);
       note_alloc(moved);
       note_free(b);
       b = moved;
     } else {
+      // A small block keeps its slot; a big one now has the units of new_len.
+      std::size_t new_size = b.slot_class < Classes::count ? b.size : footprint(new_len, new_align);
       bytes_live_ = bytes_live_ - b.size + new_size;
       b.len = new_len;
       b.align = new_align;
@@ -454,13 +471,11 @@ class Model {
 
   void note_alloc(const Block& b) {
     bytes_live_ += b.size;
-    unsigned c = Classes::class_of(b.len, b.align);
-    ++(c < Classes::count ? class_live_[c] : big_live_);
+    ++(b.slot_class < Classes::count ? class_live_[b.slot_class] : big_live_);
   }
   void note_free(const Block& b) {
     bytes_live_ -= b.size;
-    unsigned c = Classes::class_of(b.len, b.align);
-    --(c < Classes::count ? class_live_[c] : big_live_);
+    --(b.slot_class < Classes::count ? class_live_[b.slot_class] : big_live_);
   }
 
   void verify_block(const Block& b) const {
