@@ -286,6 +286,25 @@ TEST(Heap, RatchetByNewCopyFreeReusesMergedRuns) {
   EXPECT_LE(heap->stats().pages_grown, 3 * 128u);
 }
 
+// A new big block takes the high end of a free run in the middle of the heap;
+// one that realloc moves takes the low end, and can then grow in place.
+TEST(Heap, BlocksReallocMovesTakeTheLowEndOfARunAndGrowInPlace) {
+  auto heap = make_heap();
+  auto* a = static_cast<std::byte*>(heap->alloc(8 * page_size, 1));
+  void* pin = heap->alloc(page_size, 1);  // keeps a's run off the top of memory
+  heap->free(a);
+  std::size_t pages = heap->stats().pages_grown;
+  void* p = heap->alloc(page_size, 1);
+  EXPECT_EQ(p, a + 7 * page_size);
+  void* q = heap->realloc(p, 2 * page_size);  // pin is in the way: it moves
+  EXPECT_EQ(q, a);
+  EXPECT_EQ(heap->realloc(q, 5 * page_size), q);
+  EXPECT_EQ(heap->stats().pages_grown, pages);
+  heap->free(q);
+  heap->free(pin);
+  EXPECT_EQ(heap->check(), nullptr);
+}
+
 class ReallocAcrossKinds : public ::testing::TestWithParam<std::tuple<std::size_t, std::size_t>> {};
 
 TEST_P(ReallocAcrossKinds, KeepsContents) {

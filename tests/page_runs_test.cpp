@@ -50,6 +50,27 @@ TEST(PageRuns, FreedNeighboursMergeIntoOneRun) {
   EXPECT_EQ(runs->memory().pages_grown(), 10u);
 }
 
+// RunEnd::high takes the high end of a run in the middle of the heap, leaving
+// the rest free at its low end; the top run gives its low end even then, so a
+// block there can grow in place into the rest.
+TEST(PageRuns, HighEndOfARunInTheMiddleButLowEndOfTheTopRun) {
+  auto runs = make_runs();
+  std::byte* a = runs->take(4 * P);
+  runs->take(1 * P);
+  std::byte* top = runs->take(2 * P);
+  runs->give(runs->unit_of(a), 4 * P);
+  runs->give(runs->unit_of(top), 2 * P);
+  EXPECT_EQ(runs->take(1 * P, unit_size, false, RunEnd::high), top);
+  EXPECT_EQ(runs->take(3 * P, unit_size, false, RunEnd::high), a + page_size);
+  EXPECT_EQ(runs->map().kind(runs->unit_of(a)), PageKind::free);
+  EXPECT_EQ(runs->map().value(runs->unit_of(a)), 1u * P);
+  std::byte* aligned = runs->take(2, 4 * unit_size, false, RunEnd::high);  // from what is left of a's run
+  EXPECT_TRUE(aligned >= a && aligned + 2 * unit_size <= a + page_size);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(aligned) % (4 * unit_size), 0u);
+  EXPECT_EQ(runs->memory().pages_grown(), 7u);
+  EXPECT_EQ(runs->check(), nullptr);
+}
+
 TEST(PageRuns, BestFitPicksTheSmallestRunThatFits) {
   auto runs = make_runs();
   std::byte* big = runs->take(8 * P);

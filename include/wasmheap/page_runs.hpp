@@ -32,6 +32,9 @@
 
 namespace wasmheap {
 
+// Which end of a free run a request takes (PageRuns::take).
+enum class RunEnd { low, high };
+
 template <class Memory>
 class PageRuns {
  public:
@@ -92,13 +95,17 @@ class PageRuns {
 
   // A run of n units starting at an address aligned to `align` bytes, marked in
   // the map as a big block of n units; nullptr when memory cannot (or, without
-  // may_grow, must not) grow enough.
-  std::byte* take(std::size_t n, std::size_t align = unit_size, bool may_grow = true) noexcept {
+  // may_grow, must not) grow enough. The units come from the low end of the
+  // free run they fit best, or with RunEnd::high, from its high end unless it
+  // is the top run, which memory growth extends: a block at its low end can
+  // grow in place into the rest.
+  std::byte* take(std::size_t n, std::size_t align = unit_size, bool may_grow = true,
+                  RunEnd end = RunEnd::low) noexcept {
     std::size_t slack = align > unit_size ? (align >> unit_shift) - 1 : 0;
     if (n == 0 || n + slack > max_units) return nullptr;
     auto span = static_cast<std::uint32_t>(n + slack);
     std::uint32_t first = 0;
-    if (!take_span(span, first, may_grow)) return nullptr;
+    if (!take_span(span, first, may_grow, end)) return nullptr;
     if (slack == 0) return address_of(first);
     // Over-aligned: keep the aligned part of the span, give back both ends.
     auto aligned = (reinterpret_cast<std::uintptr_t>(address_of(first)) + align - 1) & ~(std::uintptr_t{align} - 1);
@@ -293,25 +300,29 @@ class PageRuns {
     return false;
   }
 
-  // Takes the first n units of the free run at `first`, leaving the rest free.
-  // The caller marks the first unit.
-  void take_from_free_run(std::uint32_t first, std::uint32_t n) noexcept {
-    std::uint32_t len = map_.value(first);
+  // Takes n units from the low or high end of the free run at `first`, leaving
+  // the rest free, and returns the first unit taken, which the caller marks.
+  std::uint32_t take_from_free_run(std::uint32_t first, std::uint32_t n, RunEnd end) noexcept {
+    std::uint32_t len = map_.value(first), last = first + len - 1;
     unlink(first);
-    if (len > n)
+    if (len > n && end == RunEnd::low) {
       add_free(first + n, len - n);
-    else if (len > 1)
-      map_.set(first + len - 1, PageKind::interior);
+      return first;
+    }
+    if (len > n) add_free(first, len - n);
+    if (n > 1) map_.set(last, PageKind::interior);
+    return last + 1 - n;
   }
 
   // Finds or makes a run of exactly n units and marks it as one big block.
-  bool take_span(std::uint32_t n, std::uint32_t& first, bool may_grow) noexcept {
+  bool take_span(std::uint32_t n, std::uint32_t& first, bool may_grow, RunEnd end) noexcept {
     start();
     if (!best_fit(n, first)) {
       if (!may_grow || !grow_top_run(n, false)) return false;
       first = free_top() - map_.value(free_top() - 1);
     }
-    take_from_free_run(first, n);
+    if (first + map_.value(first) == free_top()) end = RunEnd::low;
+    first = take_from_free_run(first, n, end);
     map_.set(first, PageKind::big, n);
     return true;
   }
