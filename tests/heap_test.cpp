@@ -574,6 +574,23 @@ TEST(QuarterClassesHeap, SlotsAreAtMostAQuarterLargerThanTheRequest) {
   EXPECT_EQ(heap->check(), nullptr);
 }
 
+// Above 8 KiB a slot has a slab of its own, and the classes are eighths.
+TEST(QuarterClassesHeap, AboveEightKiBSlotsAreAtMostAnEighthLarger) {
+  auto heap = make_heap<QuarterClasses>();
+  for (std::size_t len = 8193; len <= QuarterClasses::max_slot; len += 101) {
+    void* p = heap->alloc(len, 1);
+    ASSERT_NE(p, nullptr);
+    std::size_t usable = heap->usable_size(p);
+    EXPECT_GE(usable, len);
+    EXPECT_LE(usable * 8, len * 9 + 7 * 8) << "len " << len;  // usable <= 1.125 len, up to rounding
+    EXPECT_EQ(usable % unit_size, 0u);
+    heap->free(p, len, 1);
+  }
+  EXPECT_EQ(heap->usable_size(heap->alloc(9000, 1)), 9216u);
+  EXPECT_EQ(heap->usable_size(heap->alloc(17000, 1)), 18432u);
+  EXPECT_EQ(heap->check(), nullptr);
+}
+
 TEST(QuarterClassesHeap, OverAlignedRequestsTakePowerOfTwoSlots) {
   auto heap = make_heap<QuarterClasses>();
   for (std::size_t align = 32; align <= QuarterClasses::max_slot; align <<= 1) {
