@@ -48,7 +48,7 @@ inline bool multiply_overflows(std::size_t a, std::size_t b, std::size_t& produc
 // C API and the standard names use follow below.
 
 template <class AnyHeap>
-inline void* malloc(AnyHeap& heap, std::size_t size) noexcept {
+WASMHEAP_INLINE_FAST_PATH inline void* malloc(AnyHeap& heap, std::size_t size) noexcept {
   void* p = heap.alloc(size, malloc_align);
   return p != nullptr ? p : null_with(enomem);
 }
@@ -98,7 +98,7 @@ inline int posix_memalign(AnyHeap& heap, void** out, std::size_t align, std::siz
   return 0;
 }
 
-inline void* malloc(std::size_t size) noexcept { return malloc(global_heap(), size); }
+WASMHEAP_INLINE_FAST_PATH inline void* malloc(std::size_t size) noexcept { return malloc(global_heap(), size); }
 inline void free(void* p) noexcept { global_heap().free(p); }
 inline void* calloc(std::size_t count, std::size_t size) noexcept { return calloc(global_heap(), count, size); }
 inline void* realloc(void* p, std::size_t size) noexcept { return realloc(global_heap(), p, size); }

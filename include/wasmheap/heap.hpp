@@ -17,6 +17,15 @@
 #include <cstdint>
 #include <utility>
 
+// Heap::alloc is inlined into its callers (malloc, operator new, ...) when
+// optimising for speed, where the call would cost as much as the fast path;
+// when optimising for size, one copy serves them all.
+#if defined(__OPTIMIZE_SIZE__)
+#define WASMHEAP_INLINE_FAST_PATH
+#else
+#define WASMHEAP_INLINE_FAST_PATH [[gnu::always_inline]]
+#endif
+
 namespace wasmheap {
 
 // What the heap holds. Only the per-class counts are kept on the alloc/free
@@ -46,7 +55,7 @@ class Heap {
 
   // len bytes aligned to align (a power of two); nullptr if impossible or out of
   // memory. len == 0 gives a distinct, freeable minimal block.
-  void* alloc(std::size_t len, std::size_t align) noexcept {
+  WASMHEAP_INLINE_FAST_PATH void* alloc(std::size_t len, std::size_t align) noexcept {
     if (!is_power_of_two(align)) [[unlikely]]
       return nullptr;
     unsigned c = Classes::class_of(len, align);
