@@ -64,12 +64,15 @@ struct QuarterClasses {
     if (need <= 8) return 0;
     if (need <= 128) return static_cast<unsigned>((need + 15) >> 4);
     if (need > max_slot) return count;
-    // need is in (2^e, 2^(e+1)], split into four steps of 2^(e-2) up to 8 KiB
-    // (step 4 .. 7), eight steps of 2^(e-3) above (step 8 .. 15).
+    // need is in (2^e, 2^(e+1)], split into four steps of 2^(e-2) up to 8 KiB,
+    // eight steps of 2^(e-3) above.
     unsigned e = static_cast<unsigned>(std::bit_width(need - 1)) - 1;
-    unsigned fine = e >= fine_from;
-    auto step = static_cast<unsigned>((need - 1) >> (e - 2 - fine));
-    return fine ? first_fine + (e - fine_from) * 8 + (step - 8) : 9 + (e - 7) * 4 + (step - 4);
+    if (e < fine_from) {
+      auto quarter = static_cast<unsigned>((need - 1) >> (e - 2));  // 4 .. 7
+      return 9 + (e - 7) * 4 + (quarter - 4);
+    }
+    auto eighth = static_cast<unsigned>((need - 1) >> (e - 3));  // 8 .. 15
+    return first_fine + (e - fine_from) * 8 + (eighth - 8);
   }
   static constexpr std::size_t slot_size(unsigned c) noexcept { return slot_sizes[c]; }
 
