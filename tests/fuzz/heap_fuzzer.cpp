@@ -280,7 +280,8 @@ class Model {
         break;
       }
       case realloc: {
-        bool from_null = in_.byte() % 8 == 0;
+        // From null it adds a block, which the model has room for only below max_live.
+        bool from_null = in_.byte() % 8 == 0 && live_.size() < max_live;
         std::size_t new_len = in_.byte() % 2 ? read_len(in_) : (live_.empty() ? 0 : near(live_[0].len));
         if (from_null) {
           Expect want = expect(new_len, 1);
