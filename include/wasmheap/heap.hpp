@@ -443,8 +443,9 @@ class Heap {
   // from the top of memory. A new block takes the high end of a run in the
   // middle of the heap, so the rest of the run stays beside the blocks below
   // it, to merge with them when they are freed, as when a container grows by
-  // new, copy, free: the benchmark's ratchet grew memory by 333 pages instead
-  // of 380, large_alloc_free by 431 instead of 449. Slabs, blocks that realloc
+  // new, copy, free: in the wasm32 replay of the benchmark, ratchet grew
+  // memory by 333 pages instead of 380, large_alloc_free by 431 instead of
+  // 449. Slabs, blocks that realloc
   // moves and blocks in the top run take the low end, so a block can grow in
   // place into the rest (and memory grows only by what it lacks): taking the
   // top run's high end made seed_tests, which grows a block a little at a
