@@ -150,6 +150,7 @@ class Heap {
   }
 
   Memory& memory() noexcept { return pages_.memory(); }
+  const Memory& memory() const noexcept { return pages_.memory(); }
   const PageMap& map() const noexcept { return pages_.map(); }
 
  private:

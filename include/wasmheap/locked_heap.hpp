@@ -38,37 +38,37 @@ class LockedHeap {
   LockedHeap& operator=(const LockedHeap&) = delete;
 
   void* alloc(std::size_t len, std::size_t align) noexcept {
-    Guard guard(lock_);
+    Guard guard(*this);
     return heap_.alloc(len, align);
   }
 
   void free(void* p, std::size_t len, std::size_t align) noexcept {
     // free(nullptr) is common (C code frees unconditionally) and needs no lock.
     if (p == nullptr) return;
-    Guard guard(lock_);
+    Guard guard(*this);
     heap_.free(p, len, align);
   }
 
   void free(void* p) noexcept {
     if (p == nullptr) return;
-    Guard guard(lock_);
+    Guard guard(*this);
     heap_.free(p);
   }
 
   bool resize(void* p, std::size_t len, std::size_t align, std::size_t new_len) noexcept {
-    Guard guard(lock_);
+    Guard guard(*this);
     return heap_.resize(p, len, align, new_len);
   }
 
   void* remap(void* p, std::size_t len, std::size_t align, std::size_t new_len) noexcept {
-    Guard guard(lock_);
+    Guard guard(*this);
     return heap_.remap(p, len, align, new_len);
   }
 
   // Under the lock even though it only reads: the page map it reads can move
   // when another thread's allocation grows it.
   std::size_t usable_size(const void* p) const noexcept {
-    Guard guard(lock_);
+    Guard guard(*this);
     return heap_.usable_size(p);
   }
 
@@ -77,17 +77,17 @@ class LockedHeap {
   // let other threads in during a big move, at the price of re-deriving
   // Heap's in-place rules here.
   void* realloc(void* p, std::size_t new_len) noexcept {
-    Guard guard(lock_);
+    Guard guard(*this);
     return heap_.realloc(p, new_len);
   }
 
   Stats stats() const noexcept {
-    Guard guard(lock_);
+    Guard guard(*this);
     return heap_.stats();
   }
 
   const char* check() const noexcept {
-    Guard guard(lock_);
+    Guard guard(*this);
     return heap_.check();
   }
 
@@ -100,15 +100,21 @@ class LockedHeap {
   // does not forward, e.g. several calls that must see one consistent heap.
   template <class F>
   decltype(auto) with_lock(F&& f) {
-    Guard guard(lock_);
+    Guard guard(*this);
     return std::forward<F>(f)(heap_);
   }
 
  private:
   // A scope guard of its own: <mutex> is not available to freestanding builds.
+  // Taking the lock also lets a memory backend that needs it (WasmMemory)
+  // catch up with growth done by other threads, before the heap touches it.
   class Guard {
    public:
-    explicit Guard(Lock& lock) noexcept : lock_(lock) { lock_.lock(); }
+    explicit Guard(const LockedHeap& heap) noexcept : lock_(heap.lock_) {
+      lock_.lock();
+      if constexpr (requires { heap.heap_.memory().catch_up_with_growth(); })
+        heap.heap_.memory().catch_up_with_growth();
+    }
     ~Guard() { lock_.unlock(); }
     Guard(const Guard&) = delete;
     Guard& operator=(const Guard&) = delete;

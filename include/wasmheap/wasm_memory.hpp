@@ -33,8 +33,26 @@ class WasmMemory {
     std::size_t old_pages = __builtin_wasm_memory_grow(0, pages);
     if (old_pages == SIZE_MAX) return nullptr;
     pages_grown_ += pages;
+#if defined(__wasm_atomics__)
+    grown_to_pages_ = old_pages + pages;
+#endif
     return reinterpret_cast<std::byte*>(old_pages * page_size);
   }
+
+  // For LockedHeap, right after it takes its lock: makes sure this thread can
+  // reach all the memory the heap has grown, whichever thread grew it.
+  // Threads share one memory, but V8 keeps its length per thread and brings
+  // the others up to date only when they next handle an interrupt; until
+  // then their memory.size reads the old length, and memory.copy and
+  // memory.fill (realloc, calloc) into the new pages trap as out of bounds.
+  // memory.grow(0) makes the engine refresh this thread's length at once.
+  // Cost when nothing is stale: one memory.size and one compare. Without
+  // atomics there is one thread, and neither this nor its field exists.
+#if defined(__wasm_atomics__)
+  void catch_up_with_growth() const noexcept {
+    if (__builtin_wasm_memory_size(0) < grown_to_pages_) __builtin_wasm_memory_grow(0, 0);
+  }
+#endif
   // Linear memory starts at address 0, so a page's index is its address / 64 KiB.
   static constexpr std::uintptr_t base() noexcept { return 0; }
   std::size_t size_pages() const noexcept { return __builtin_wasm_memory_size(0); }
@@ -42,6 +60,9 @@ class WasmMemory {
 
  private:
   std::size_t pages_grown_ = 0;
+#if defined(__wasm_atomics__)
+  std::size_t grown_to_pages_ = 0;  // the memory's size after this heap's last growth
+#endif
 };
 
 }  // namespace wasmheap
