@@ -474,6 +474,36 @@ TEST(Heap, SweepGivesBackEmptySlabsWhateverTheFreeOrder) {
   EXPECT_EQ(heap->check(), nullptr);
 }
 
+// A mass free of small blocks is noticed even when no allocation needs more
+// memory: the empty slabs are swept back, and later big blocks take them
+// rather than a free run elsewhere that would fit them as well.
+TEST(Heap, EmptySlabsOfAMassFreeServeBigBlocksBeforeOtherFreeRuns) {
+  auto heap = make_heap();
+  void* room = heap->alloc(256 * page_size, 1);  // freed below: a run that could take every block
+  std::vector<void*> small;
+  small.reserve(8 * 2048);  // on wasm, the vector's growth would land between the slabs
+  for (int i = 0; i < 8 * 2048; ++i) small.push_back(heap->alloc(32, 1));  // 8 pages of slabs
+  void* guard = heap->alloc(page_size, 1);
+  ASSERT_NE(room, nullptr);
+  ASSERT_NE(guard, nullptr);
+  auto [lowest, highest] = std::minmax_element(small.begin(), small.end());
+  auto in_slabs = [&](const void* p) { return p >= *lowest && p <= *highest; };
+  heap->free(room);
+  for (void* p : small) heap->free(p, 32, 1);
+  std::size_t grown = heap->stats().pages_grown;
+  // One page at a time, as many as the first run holds: without the sweep,
+  // every one of them would come from it.
+  bool reused = false;
+  for (int i = 0; i < 256 && !reused; ++i) {
+    void* p = heap->alloc(page_size, 1);
+    ASSERT_NE(p, nullptr);
+    reused = in_slabs(p);
+  }
+  EXPECT_TRUE(reused);
+  EXPECT_EQ(heap->stats().pages_grown, grown);
+  EXPECT_EQ(heap->check(), nullptr);
+}
+
 TEST(Heap, SlabsWithLiveSlotsAreKept) {
   auto heap = make_heap();
   std::vector<void*> blocks;

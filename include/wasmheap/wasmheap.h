@@ -42,6 +42,8 @@ void* wasmheap_remap(void* p, size_t len, size_t align, size_t new_len);
 void wasmheap_free(void* p, size_t len, size_t align);
 /* Bytes usable at p (its slot or page run); 0 for NULL or foreign pointers. */
 size_t wasmheap_usable_size(const void* p);
+/* Counts the live small blocks by walking the free lists: it costs as much as
+ * they are long. */
 void wasmheap_get_stats(struct wasmheap_stats* out);
 /* First inconsistency found in the heap's structures, or NULL if sound. */
 const char* wasmheap_check(void);
