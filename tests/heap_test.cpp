@@ -150,6 +150,15 @@ TEST(Heap, UsableSizeOfBigBlockIsItsUnits) {
   EXPECT_EQ(heap->check(), nullptr);
 }
 
+// Before the heap holds any memory too: nullptr is outside the heap.
+TEST(Heap, NullIsIgnoredBeforeTheFirstAllocation) {
+  auto heap = make_heap();
+  EXPECT_EQ(heap->usable_size(nullptr), 0u);
+  heap->free(nullptr);
+  EXPECT_NE(heap->realloc(nullptr, 0), nullptr);
+  EXPECT_EQ(heap->check(), nullptr);
+}
+
 TEST(Heap, ForeignPointersAreIgnored) {
   auto heap = make_heap();
   void* p = heap->alloc(page_size * 3, 1);

@@ -170,9 +170,10 @@ class Heap {
   };
 
   // The small class of the block at p; class_count for a big block; above that
-  // for anything the heap did not hand out.
+  // for anything the heap did not hand out (nullptr included: owns() is false
+  // for it, since the heap's first unit lies above address 0).
   unsigned block_class(const void* p) const noexcept {
-    if (p == nullptr || !pages_.owns(p)) return class_count + 1;
+    if (!pages_.owns(p)) return class_count + 1;
     std::uint32_t unit = pages_.unit_of(p);
     switch (map().kind(unit)) {
       case PageKind::slab: return map().value(unit) & slab_class_mask;
