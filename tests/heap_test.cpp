@@ -418,6 +418,20 @@ TEST(Heap, OutOfMemoryLeavesReallocSourceIntact) {
   EXPECT_EQ(first_mismatch(q, page_size * 4, 5), page_size * 4);
 }
 
+TEST(Heap, AFailedGrowthTakesNoPages) {
+  // Memory grows once for a request and the page map together: a request
+  // that cannot be served under the cap leaves every page for the requests
+  // that fit, even when the map would have had to grow for it.
+  auto heap = make_heap(40);
+  ASSERT_NE(heap->alloc(17 * page_size, 1), nullptr);  // past the inline map: it has units of its own
+  std::size_t grown = heap->stats().pages_grown;
+  EXPECT_EQ(heap->alloc(30 * page_size, 1), nullptr);
+  EXPECT_EQ(heap->alloc(64, std::size_t{1} << 31), nullptr);
+  EXPECT_EQ(heap->stats().pages_grown, grown);
+  EXPECT_NE(heap->alloc((40 - grown) * page_size - 2 * unit_size, 1), nullptr);  // the rest, less the map's growth
+  EXPECT_EQ(heap->check(), nullptr);
+}
+
 TEST(Heap, SmallAllocationFailsCleanlyWhenNoUnitIsLeft) {
   auto heap = make_heap(1);
   void* big = heap->alloc(page_size - 4096, 1);  // 60 of the page's 64 units

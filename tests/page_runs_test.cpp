@@ -215,14 +215,14 @@ TEST(PageRunsMap, MovesToItsOwnUnitsWhenMemoryOutgrowsIt) {
   auto runs = std::make_unique<PageRuns<SimulatedMemory>>(SimulatedMemory());
   EXPECT_TRUE(runs->map().is_inline());
   std::byte* a = runs->take(20 * P);
-  std::byte* b = runs->take(20 * P);  // passes the 32 pages the inline map covers
+  std::byte* b = runs->take(20 * P);  // passes the 16 pages the inline map covers
   ASSERT_NE(b, nullptr);
   EXPECT_FALSE(runs->map().is_inline());
-  EXPECT_GE(runs->map().capacity(), 40u * P);
+  EXPECT_EQ(runs->map().capacity(), runs->top());  // the map's units are the heap's last
   EXPECT_EQ(runs->map().value(runs->unit_of(a)), 20u * P);  // entries survived the move
   EXPECT_EQ(runs->map().value(runs->unit_of(b)), 20u * P);
   EXPECT_EQ(runs->check(), nullptr);
-  // 40 pages taken, and one for the map.
+  // 40 pages taken, and one for the map: one growth for both.
   EXPECT_EQ(runs->memory().pages_grown(), 41u);
 }
 
@@ -256,18 +256,17 @@ TEST(PageRunsMap, StepsAsideForABlockGrowingAtTheTop) {
   EXPECT_FALSE(runs->map().is_inline());
   // The block never moved, and memory holds only it and the map's units.
   EXPECT_EQ(runs->map().value(first), units);
-  EXPECT_LE(runs->memory().pages_grown(), 1100u + 16);  // and the map's 0.4%, with room to grow
+  EXPECT_LE(runs->memory().pages_grown(), 1100u + 5);  // and the map's 0.4%
   EXPECT_EQ(runs->check(), nullptr);
 }
 
 TEST(PageRunsMap, CostsLittleMoreThanItsShareOfMemory) {
   auto runs = std::make_unique<PageRuns<SimulatedMemory>>(SimulatedMemory());
   for (int i = 0; i < 400; ++i) ASSERT_NE(runs->take(P), nullptr);
-  // 400 pages take 25,600 entries (100 KiB, two pages); the map keeps room
-  // for a quarter more, not for twice as much rounded up to a power of two.
-  EXPECT_GE(runs->map().capacity(), 400u * P);
-  EXPECT_LE(runs->map().capacity(), 400u * P * 5 / 4 + 4 * P);
-  EXPECT_LE(runs->memory().pages_grown(), 403u);
+  // 400 pages take 25,600 entries (100 KiB, two pages): the map has an entry
+  // for each unit of the heap and no more.
+  EXPECT_EQ(runs->map().capacity(), runs->top());
+  EXPECT_LE(runs->memory().pages_grown(), 402u);
   EXPECT_EQ(runs->check(), nullptr);
 }
 

@@ -7,7 +7,8 @@
 // below the heap needs no entries. The map grows with the heap. It starts as
 // 1,024 entries inside the heap object (4 KiB of zeroed static data, covering
 // the first MiB of the heap); when the heap grows past what it covers, the
-// page layer moves it into units of its own, with a quarter more room. A full
+// page layer moves it into the heap's last units, and up again with each
+// growth, with an entry for every unit below it. A full
 // map for wasm32's 4 GiB is 16 MiB: as static data it would sit in every
 // program's initial memory.
 #pragma once

@@ -223,7 +223,8 @@ class Model {
 
   // What a request must do: fail if it is invalid or impossible, succeed if
   // the pages it could need still fit under the cap, else either. Growing
-  // past what the page map covers may first take pages for a bigger map.
+  // past what the page map covers also grows memory for the map, 4 B per
+  // unit up to the new top (at most two pages more than that, rounding).
   Expect expect(std::size_t len, std::size_t align) const {
     if (!is_power_of_two(align)) return Expect::failure;
     std::size_t grown = heap_->stats().pages_grown, need = 1;  // a slab is at most a page of units
@@ -234,10 +235,10 @@ class Model {
       if (units > max_units) return Expect::failure;
       need = pages_for(units << unit_shift);
     }
-    if ((grown + need) * units_per_page > heap_->map().capacity()) need += largest_map_pages;
+    if ((grown + need) * units_per_page > heap_->map().capacity())
+      need += pages_for((grown + need) * units_per_page * sizeof(std::uint32_t)) + 2;
     return grown + need <= cap_ ? Expect::success : Expect::either;
   }
-  static constexpr std::size_t largest_map_pages = pages_for(max_units * sizeof(std::uint32_t));
 
   void check_outcome(Expect want, bool succeeded, const char* what) const {
     if (want == Expect::success && !succeeded) fail(what, step_);
