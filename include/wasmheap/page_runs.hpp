@@ -132,18 +132,8 @@ class PageRuns {
   bool extend(std::uint32_t first, std::uint32_t n, std::uint32_t new_n) noexcept {
     std::uint32_t end = first + n, need = new_n - n;
     std::uint32_t right = end < top_ && map_.is(end, PageKind::free) ? map_.value(end) : 0;
-    if (right < need) {
-      if (end + right != free_top() || !grow_top_run(need, true)) return false;
-      // Moving the map to cover the new pages may have put it right after the block.
-      if (!map_.is(end, PageKind::free) || map_.value(end) < need) return false;
-      right = map_.value(end);
-    }
-    unlink(end);
-    map_.set(end, PageKind::interior);
-    if (right > need)
-      add_free(end + need, right - need);
-    else
-      map_.set(end + right - 1, PageKind::interior);
+    if (right < need && (end + right != free_top() || !grow_top_run(need, true))) return false;
+    map_.set(take_from_free_run(end, need, RunEnd::low), PageKind::interior);
     map_.set(first, PageKind::big, new_n);
     return true;
   }
