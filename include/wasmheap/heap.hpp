@@ -396,13 +396,12 @@ class Heap {
   // Gives every slab without a live slot back to the page layer, for any class
   // or big block to reuse. The free slots of a class are spread over its slabs,
   // so each class's free list, joined by the slots its current slab has not
-  // bumped to yet, is walked twice: once to count the free slots of
-  // each slab in the page map entry of its first unit (above the class id),
-  // and once to unlink the slots of slabs found empty, keeping one slot of
-  // each as a handle, and to clear the other slabs' counts. Only slabs with a
-  // free slot are visited, so a sweep costs as much as the free lists are
-  // long, not the heap. Only take_units runs it (see there for when), so the
-  // alloc/free fast paths pay nothing for it.
+  // bumped to yet, is walked twice: once to count the free slots of each slab
+  // in the page map entry of its first unit (above the class id), and once to
+  // unlink the slots of slabs found empty and clear the other slabs' counts.
+  // Only slabs with a free slot are visited, so a sweep costs as much as the
+  // free lists are long, not the heap. Only take_units runs it (see there for
+  // when), so the alloc/free fast paths pay nothing for it.
   [[gnu::noinline]] void sweep_empty_slabs() noexcept {
     PageMap& map = pages_.map();
     for (unsigned c = 0; c < class_count; ++c) {
@@ -414,36 +413,31 @@ class Heap {
         std::uint32_t head = head_of(slot);
         map.set(head, PageKind::slab, map.value(head) + (1u << slab_count_shift));
       }
-      // Unlinks the slots of empty slabs; the first slot seen of one is queued
-      // as its handle (and its count set one past the slot count to say so).
-      // The other slabs' counts are cleared.
-      FreeSlot* empty_slabs = nullptr;
+      // A slab whose count is its slot count is empty. The first of its slots
+      // unlinked adds the slot count to its count, and each takes one off:
+      // when only the slot count is left, its last slot is unlinked, and the
+      // slab goes back. (Going back may put free-run links in its first
+      // bytes, so no slot of it may be left on the list by then.)
       const std::uint32_t slots = slots_per_slab(c);
       for (FreeSlot** link = &free_slots_[c]; *link != nullptr;) {
-        FreeSlot *slot = *link, *next = slot->next;
-        std::uint32_t head = head_of(slot), free = map.value(head) >> slab_count_shift;
-        if (free < slots) {
+        FreeSlot* slot = *link;
+        std::uint32_t head = head_of(slot), count = map.value(head) >> slab_count_shift;
+        if (count < slots) {
           map.set(head, PageKind::slab, c);
           link = &slot->next;
           continue;
         }
-        if (free == slots) {
-          map.set(head, PageKind::slab, c | (slots + 1) << slab_count_shift);
-          slot->next = empty_slabs;
-          empty_slabs = slot;
+        *link = slot->next;
+        count = (count == slots ? 2 * slots : count) - 1;
+        if (count > slots) {
+          map.set(head, PageKind::slab, c | count << slab_count_shift);
+          continue;
         }
-        *link = next;
-      }
-      // A slab given back may take free-run links in its first bytes, so each
-      // handle's link is read before its slab goes.
-      for (FreeSlot* slot = empty_slabs; slot != nullptr;) {
-        FreeSlot* next = slot->next;
-        std::uint32_t head = head_of(slot), units = slab_units_of(c);
+        std::uint32_t units = slab_units_of(c);
         for (std::uint32_t i = 1; i < units; ++i) map.set(head + i, PageKind::interior);
         pages_.give(head, units);
         slab_units_ -= units;
         --slabs_[c];
-        slot = next;
       }
     }
     free_slab_bytes_after_sweep_ = free_slab_bytes();
