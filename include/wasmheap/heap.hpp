@@ -301,17 +301,6 @@ class Heap {
     return slab;
   }
 
-  // On first need, takes over the memory that was there before any growth (from
-  // __heap_base to the end of the initial memory, on wasm) as a free run of
-  // whole units. Backends without initial memory (no initial_free()) skip this.
-  void adopt_initial_memory() noexcept {
-    if constexpr (requires(Memory& m) { m.initial_free(); }) {
-      if (adopted_initial_memory_) return;
-      adopted_initial_memory_ = true;
-      pages_.adopt(pages_.memory().initial_free());
-    }
-  }
-
   // A slab of class c is the fewest units, at least one slot and at most a
   // page, whose slots leave at most 1/16 of it unused: one unit for most
   // classes up to 1 KiB, a little more for others (a 448 B slot takes 4
@@ -358,7 +347,6 @@ class Heap {
   // long. Only when no slab is empty does the heap grow (or fail, at a cap).
   // `end` says which end of a free run the units come from (see alloc_big).
   std::byte* take_units(std::size_t n, std::size_t align, RunEnd end) noexcept {
-    adopt_initial_memory();
     std::size_t slab_bytes = slab_units_ << unit_shift, grown = (slab_units_ - slab_units_after_sweep_) << unit_shift;
     if (grown >= std::max(page_size, slab_bytes / 8) ||
         (is_power_of_four(++calls_since_sweep_) &&
@@ -509,7 +497,6 @@ class Heap {
   FreeSlot* free_slots_[class_count] = {};
   std::byte* bump_[class_count] = {};
   std::byte* bump_end_[class_count] = {};
-  bool adopted_initial_memory_ = false;
   std::size_t slab_units_ = 0;
   std::size_t big_bytes_live_ = 0;
   std::size_t free_slab_bytes_after_sweep_ = 0;

@@ -57,26 +57,6 @@ class PageRuns {
     return reinterpret_cast<std::uintptr_t>(p) - origin_ < (std::uintptr_t{top_} << unit_shift);
   }
 
-  // Takes over memory that already exists (present before any growth) as one
-  // free run of the whole units in it, which become the heap's first units.
-  // Only before any take.
-  void adopt(AddressRange free) noexcept {
-    if (started_) return;
-    started_ = true;
-    origin_ = (free.begin + unit_size - 1) & ~(std::uintptr_t{unit_size} - 1);
-    if (origin_ >= free.end) {
-      origin_ = memory_end();
-      return;
-    }
-    top_ = unit_of(reinterpret_cast<void*>(free.end));
-    // More initial memory than the inline map covers (Emscripten's default
-    // is 16 MiB): the map takes the last units of it.
-    std::uint32_t free_end = top_ > map_.capacity() ? move_map_to_top() : top_;
-    if (free_end == 0) return;
-    mark_interior(1, free_end);
-    give(0, free_end);
-  }
-
   // One past the highest unit the heap owns.
   std::uint32_t top() const noexcept { return top_; }
 
@@ -217,13 +197,30 @@ class PageRuns {
   std::size_t memory_units() const noexcept { return (memory_end() - origin_) >> unit_shift; }
   std::uintptr_t memory_end() const noexcept { return memory_.base() + memory_.size_pages() * page_size; }
 
-  // Unit 0 is the first the heap owns: the start of adopted memory, or the end
-  // of memory when the heap first grows it. The map then describes the heap,
-  // not the program's data below it.
+  // On the first take, unit 0 becomes the first the heap owns, so the map
+  // describes the heap, not the program's data below it. Memory that was there
+  // before any growth and that nothing else uses (from __heap_base to the end
+  // of the initial memory, on wasm: the backend's initial_free()) becomes the
+  // heap's first units, one free run of them, as dlmalloc uses it, so small
+  // programs never grow memory. Without such memory (or a backend without
+  // initial_free()), unit 0 is where memory ends when the heap first grows it.
   void start() noexcept {
     if (started_) return;
     started_ = true;
     origin_ = memory_end();
+    if constexpr (requires(Memory& m) { m.initial_free(); }) {
+      AddressRange free = memory_.initial_free();
+      std::uintptr_t first = (free.begin + unit_size - 1) & ~(std::uintptr_t{unit_size} - 1);
+      if (first >= free.end) return;
+      origin_ = first;
+      top_ = unit_of(reinterpret_cast<void*>(free.end));
+      // More initial memory than the inline map covers (Emscripten's default
+      // is 16 MiB): the map takes the last units of it.
+      std::uint32_t free_end = top_ > map_.capacity() ? move_map_to_top() : top_;
+      if (free_end == 0) return;
+      mark_interior(1, free_end);
+      give(0, free_end);
+    }
   }
 
   // Marks [first, first + len) free at both ends and files it in its bin.
