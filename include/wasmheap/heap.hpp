@@ -352,13 +352,9 @@ class Heap {
         (is_power_of_four(++calls_since_sweep_) &&
          free_slab_bytes() >= std::max(page_size, slab_bytes / 4) + 2 * free_slab_bytes_after_sweep_))
       sweep_empty_slabs();
-    auto take = [&](bool may_grow) { return pages_.take(n, align, may_grow, end); };
-    if (std::byte* p = take(false)) return p;
-    if (free_slab_bytes() >= unit_size) {
-      sweep_empty_slabs();
-      if (std::byte* p = take(false)) return p;
-    }
-    return take(true);
+    if (std::byte* p = pages_.take(n, align, false, end)) return p;
+    if (free_slab_bytes() >= unit_size) sweep_empty_slabs();
+    return pages_.take(n, align, true, end);  // a free run if the sweep made one, else more memory
   }
 
   static constexpr bool is_power_of_four(std::size_t x) noexcept {
