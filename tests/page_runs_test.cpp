@@ -86,6 +86,24 @@ TEST(PageRuns, BestFitPicksTheSmallestRunThatFits) {
   EXPECT_EQ(runs->memory().pages_grown(), 13u);
 }
 
+TEST(PageRuns, RunsOfSharedBinsAreSearchedForTheSmallestThatFits) {
+  // Runs of 46 units and fewer have bins of their own; 47 to 63 share one.
+  auto runs = make_runs();
+  std::byte* r60 = runs->take(60);
+  runs->take(1);
+  std::byte* r50 = runs->take(50);
+  runs->take(1);
+  std::byte* r46 = runs->take(46);
+  runs->take(1);
+  runs->give(runs->unit_of(r50), 50);
+  runs->give(runs->unit_of(r46), 46);
+  runs->give(runs->unit_of(r60), 60);
+  EXPECT_EQ(runs->take(48), r50);  // not the 60-unit run, filed after it (first in the bin)
+  EXPECT_EQ(runs->take(46), r46);
+  EXPECT_EQ(runs->take(47), r60);  // 2 units of the 50 are too few
+  EXPECT_EQ(runs->check(), nullptr);
+}
+
 TEST(PageRuns, FreeRunAtTheTopIsToppedUpNotLeftBehind) {
   auto runs = make_runs();
   runs->take(1 * P);

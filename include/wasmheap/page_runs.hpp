@@ -12,7 +12,7 @@
 //
 // Free runs keep their links in their own first unit; their lengths live in the
 // page map at both ends (boundary tags), which is how a freed run finds its left
-// neighbour's start. Runs up to 64 units have a bin per length; longer ones, a
+// neighbour's start. Runs up to 46 units have a bin per length; longer ones, a
 // bin per power of two.
 //
 // The page map grows with the heap (see page_map.hpp): once the heap outgrows
@@ -152,7 +152,7 @@ class PageRuns {
     }
     std::uint32_t binned = 0;
     for (unsigned b = 0; b < bin_count; ++b) {
-      bool marked = (nonempty_[b / 64] >> (b % 64) & 1) != 0;
+      bool marked = (nonempty_ >> b & 1) != 0;
       if (marked != (bins_[b] != nullptr)) return "bitmap of non-empty bins out of step with the bins";
       const FreeRun* prev = nullptr;
       for (const FreeRun* run = bins_[b]; run != nullptr; prev = run, run = run->next) {
@@ -171,25 +171,25 @@ class PageRuns {
     FreeRun* next;
     FreeRun* prev;
   };
-  // Runs of up to a page's worth of units each have a bin of their own, so a
-  // request for up to 64 KiB finds a run that fits in O(1), through the bitmap
-  // of non-empty bins; longer runs share a bin per power of two.
-  static constexpr unsigned exact_bins = units_per_page;
+  // Runs of up to 46 units each have a bin of their own, so a request for
+  // any slab (at most 32 units) or a big block up to 46 KiB finds a run that
+  // fits in O(1), through the bitmap of non-empty bins; longer runs share a
+  // bin per power of two (47 to 63 units share one), and a request takes the
+  // smallest in the first bin that has one that fits. With 46, the bins fill
+  // one 64-bit word of bitmap.
+  static constexpr unsigned exact_bins = 46;
   static constexpr unsigned bin_count =
       exact_bins + std::bit_width(max_units) - std::bit_width(std::size_t{exact_bins}) + 1;
+  static_assert(bin_count == 64);
   static unsigned bin_of(std::uint32_t units) noexcept {
     return units <= exact_bins ? units - 1
                                : exact_bins + std::bit_width(units) - std::bit_width(std::uint32_t{exact_bins});
   }
   // The first non-empty bin at or above b; bin_count if none.
   unsigned next_bin(unsigned b) const noexcept {
-    for (unsigned word = b / 64; word < bitmap_words; ++word) {
-      std::uint64_t bits = nonempty_[word] & (word == b / 64 ? ~std::uint64_t{0} << (b % 64) : ~std::uint64_t{0});
-      if (bits != 0) return word * 64 + std::countr_zero(bits);
-    }
-    return bin_count;
+    std::uint64_t bits = b < bin_count ? nonempty_ >> b << b : 0;
+    return bits != 0 ? std::countr_zero(bits) : bin_count;
   }
-  static constexpr unsigned bitmap_words = (bin_count + 63) / 64;
 
   FreeRun* run_at(std::uint32_t unit) const noexcept { return reinterpret_cast<FreeRun*>(address_of(unit)); }
 
@@ -230,7 +230,7 @@ class PageRuns {
     FreeRun* run = run_at(first);
     unsigned b = bin_of(len);
     FreeRun*& head = bins_[b];
-    nonempty_[b / 64] |= std::uint64_t{1} << (b % 64);
+    nonempty_ |= std::uint64_t{1} << b;
     run->next = head;
     run->prev = nullptr;
     if (head != nullptr) head->prev = run;
@@ -244,7 +244,7 @@ class PageRuns {
     } else {
       unsigned b = bin_of(map_.value(first));
       bins_[b] = run->next;
-      if (run->next == nullptr) nonempty_[b / 64] &= ~(std::uint64_t{1} << (b % 64));
+      if (run->next == nullptr) nonempty_ &= ~(std::uint64_t{1} << b);
     }
     if (run->next != nullptr) run->next->prev = run->prev;
   }
@@ -369,7 +369,7 @@ class PageRuns {
   }
 
   FreeRun* bins_[bin_count] = {};
-  std::uint64_t nonempty_[bitmap_words] = {};
+  std::uint64_t nonempty_ = 0;  // bit b: bins_[b] is not empty
   std::uintptr_t origin_ = 0;  // address of unit 0
   bool started_ = false;
   std::uint32_t top_ = 0;  // one past the highest unit the heap has grown
