@@ -71,17 +71,22 @@ class PageRuns {
     std::size_t slack = align > unit_size ? (align >> unit_shift) - 1 : 0;
     if (n == 0 || n + slack > max_units) return nullptr;
     auto span = static_cast<std::uint32_t>(n + slack);
+    start();
     std::uint32_t first = 0;
-    if (!take_span(span, first, may_grow, end)) return nullptr;
-    if (slack == 0) return address_of(first);
+    if (!best_fit(span, first)) {
+      if (!may_grow || !grow_top_run(span, false)) return nullptr;
+      first = free_top() - map_.value(free_top() - 1);
+    }
+    if (first + map_.value(first) == free_top()) end = RunEnd::low;
+    first = take_from_free_run(first, span, end);
     // Over-aligned: keep the aligned part of the span, give back both ends.
     auto aligned = (reinterpret_cast<std::uintptr_t>(address_of(first)) + align - 1) & ~(std::uintptr_t{align} - 1);
-    std::uint32_t start = unit_of(reinterpret_cast<void*>(aligned));
+    std::uint32_t block = unit_of(reinterpret_cast<void*>(aligned));
     auto units = static_cast<std::uint32_t>(n);
-    map_.set(start, PageKind::big, units);
-    if (start > first) give(first, start - first);
-    if (start + units < first + span) give(start + units, first + span - start - units);
-    return address_of(start);
+    map_.set(block, PageKind::big, units);
+    if (block > first) give(first, block - first);
+    if (block + units < first + span) give(block + units, first + span - block - units);
+    return address_of(block);
   }
 
   // Returns the run [first, first + n) to the free runs, merged with free neighbours.
@@ -283,19 +288,6 @@ class PageRuns {
     if (len > n) add_free(first, len - n);
     if (n > 1) map_.set(last, PageKind::interior);
     return last + 1 - n;
-  }
-
-  // Finds or makes a run of exactly n units and marks it as one big block.
-  bool take_span(std::uint32_t n, std::uint32_t& first, bool may_grow, RunEnd end) noexcept {
-    start();
-    if (!best_fit(n, first)) {
-      if (!may_grow || !grow_top_run(n, false)) return false;
-      first = free_top() - map_.value(free_top() - 1);
-    }
-    if (first + map_.value(first) == free_top()) end = RunEnd::low;
-    first = take_from_free_run(first, n, end);
-    map_.set(first, PageKind::big, n);
-    return true;
   }
 
   // Where free space at the top of the heap ends: below the map once it has
