@@ -24,7 +24,7 @@ inline void set_errno(int code) noexcept {
 #endif
 }
 #if defined(WASMHEAP_FREESTANDING)
-inline constexpr int enomem = 12, einval = 28;  // wasi's values, for the record only
+inline constexpr int enomem = 48, einval = 28;  // WASI's values (__WASI_ERRNO_NOMEM, _INVAL)
 #else
 inline constexpr int enomem = ENOMEM, einval = EINVAL;
 #endif

@@ -12,6 +12,9 @@
 // heap shares one memory and page numbers are absolute, so where the page map
 // moves as the heap grows (and so where later blocks land, and how many grows
 // a run makes) depends on how much memory earlier tests took.
+//
+// Every scenario runs over both class policies: the one that ships
+// (QuarterClasses) and the power-of-two one.
 #include "failing_memory.hpp"
 #include "test_heap.hpp"
 
@@ -28,9 +31,6 @@
 
 namespace wasmheap::test {
 namespace {
-
-using FailingHeap = Heap<FailingMemory>;
-using Classes = FailingHeap::class_policy;
 
 // What each operation returned: a block's offset from the first page grown, 1
 // or 0 for resize, and `failed` for nullptr or false.
@@ -50,8 +50,12 @@ struct Block {
   std::uint32_t seed;
 };
 
+template <class ClassPolicy>
 class FaultRun {
  public:
+  using Classes = ClassPolicy;
+  using FailingHeap = Heap<FailingMemory, Classes>;
+
   // fail_from == 0 records `trace`; otherwise the run fails the fail_from-th
   // grow and compares every result with `trace`.
   FaultRun(std::size_t fail_from, Trace& trace)
@@ -146,6 +150,7 @@ class FaultRun {
       ++operations_hit_;
       if (result != nullptr) {
         diverged_ = true;
+        memory.recover();
       } else {
         expect_unchanged(before);
         memory.recover();
@@ -174,7 +179,7 @@ class FaultRun {
   // statistics exactly what they were, memory included: a request grows
   // memory once, for itself and the page map together, so a failed growth
   // leaves nothing behind.
-  void expect_unchanged(const FailingHeap::Stats& before) {
+  void expect_unchanged(const typename FailingHeap::Stats& before) {
     EXPECT_EQ(heap_->check(), nullptr);
     verify_all();
     auto after = heap_->stats();
@@ -230,7 +235,8 @@ class FaultRun {
 
 // A big block at the top of memory grows in place by resize and by realloc,
 // shrinks, and grows again into its own freed tail and past it.
-void big_block_grows_in_place(FaultRun& run) {
+template <class Run>
+void big_block_grows_in_place(Run& run) {
   std::size_t b = run.alloc(page_size, 1);
   for (std::size_t pages = 2; pages <= 6; ++pages) run.resize(b, pages * page_size);
   for (std::size_t pages = 7; pages <= 9; ++pages) run.realloc(b, pages * page_size - 100);
@@ -242,8 +248,11 @@ void big_block_grows_in_place(FaultRun& run) {
 // Blocks move between small and big through realloc, both ways needing fresh
 // memory: the slabs they move into are full (and pinned by live slots, so no
 // empty slab can be swept into service), and the pages a moved big block
-// leaves are taken at once by a block of the same size.
-void realloc_across_classes(FaultRun& run) {
+// leaves are taken at once by a block of the same size. A big block that
+// cannot move into a slot shrinks where it is instead, so such a realloc
+// succeeds despite the failure.
+template <class Run>
+void realloc_across_classes(Run& run) {
   std::size_t a = run.alloc(100, 1);
   std::size_t b = run.alloc(3000, 1);
   run.alloc(3000, 1);     // keeps b's slab in use once b moves out
@@ -263,7 +272,9 @@ void realloc_across_classes(FaultRun& run) {
 // Enough slots of several classes that their slabs fill up again and again:
 // 32 KiB slots (two per page), 2 KiB slots, and 16 B slots over many one-unit
 // slabs. Freed slots are reused without growing.
-void slab_refill(FaultRun& run) {
+template <class Run>
+void slab_refill(Run& run) {
+  using Classes = typename Run::Classes;
   for (int i = 0; i < 12; ++i) run.alloc(Classes::max_slot, 1);
   for (int i = 0; i < 70; ++i) run.alloc(2048, 1);
   std::size_t first_tiny = run.block_count();
@@ -275,7 +286,8 @@ void slab_refill(FaultRun& run) {
 
 // Over-aligned big blocks take slack pages and give the unaligned ends back;
 // later blocks are served from those ends.
-void aligned_big_allocation(FaultRun& run) {
+template <class Run>
+void aligned_big_allocation(Run& run) {
   run.alloc(100, 1);
   run.alloc(page_size, 2 * page_size);
   std::size_t b = run.alloc(3 * page_size, 4 * page_size);
@@ -288,7 +300,8 @@ void aligned_big_allocation(FaultRun& run) {
 }
 
 // A free run at the top of memory is topped up by growing only what it lacks.
-void free_run_at_top_is_topped_up(FaultRun& run) {
+template <class Run>
+void free_run_at_top_is_topped_up(Run& run) {
   std::size_t a = run.alloc(2 * page_size, 1);
   std::size_t b = run.alloc(4 * page_size, 1);
   run.free(b, true);
@@ -299,7 +312,9 @@ void free_run_at_top_is_topped_up(FaultRun& run) {
 }
 
 // A seeded random mix of every operation over small and big sizes.
-void mixed_random_sequence(FaultRun& run) {
+template <class Run>
+void mixed_random_sequence(Run& run) {
+  using Classes = typename Run::Classes;
   std::mt19937 rng(20240607);
   auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
   auto random_len = [&]() -> std::size_t {
@@ -331,33 +346,36 @@ void mixed_random_sequence(FaultRun& run) {
 
 struct Scenario {
   const char* name;
-  void (*run)(FaultRun&);
+  void (*run_quarter)(FaultRun<QuarterClasses>&);
+  void (*run_pow2)(FaultRun<PowerOfTwoClasses>&);
   // Whether an operation may succeed despite the failure (a realloc moving
-  // into free pages when it cannot grow in place).
+  // into free pages when it cannot grow in place, or shrinking in place).
   bool may_succeed_anyway;
 };
+#define WASMHEAP_SCENARIO(name, run, may_succeed_anyway) \
+  Scenario { name, run<FaultRun<QuarterClasses>>, run<FaultRun<PowerOfTwoClasses>>, may_succeed_anyway }
 
 // Test names and failure messages show the scenario's name.
 void PrintTo(const Scenario& scenario, std::ostream* out) { *out << scenario.name; }
 
 class FaultInjection : public ::testing::TestWithParam<Scenario> {};
 
-TEST_P(FaultInjection, EveryGrowCanFail) {
-  const Scenario& scenario = GetParam();
+template <class Classes>
+void every_grow_can_fail(const Scenario& scenario, void (*run_scenario)(FaultRun<Classes>&)) {
   Trace trace;
   std::size_t grows = 0;
   {
-    FaultRun run(0, trace);
-    scenario.run(run);
+    FaultRun<Classes> run(0, trace);
+    run_scenario(run);
     run.finish();
     grows = run.grow_calls();
   }
-  ASSERT_FALSE(HasFailure()) << "the run without failures must pass first";
+  ASSERT_FALSE(::testing::Test::HasFailure()) << "the run without failures must pass first";
   ASSERT_GT(grows, 0u);
   for (std::size_t k = 1; k <= grows; ++k) {
     SCOPED_TRACE(::testing::Message() << "grow " << k << " of " << grows << " fails");
-    FaultRun run(k, trace);
-    scenario.run(run);
+    FaultRun<Classes> run(k, trace);
+    run_scenario(run);
     run.finish();
     // Where runs differ (wasm), run k may make fewer than k grows.
     if (runs_are_reproducible)
@@ -365,17 +383,24 @@ TEST_P(FaultInjection, EveryGrowCanFail) {
     else
       EXPECT_LE(run.operations_hit(), 1u);
     if (!scenario.may_succeed_anyway) EXPECT_FALSE(run.diverged());
-    if (HasFailure()) return;  // one failing k tells the story
+    if (::testing::Test::HasFailure()) return;  // one failing k tells the story
   }
 }
 
+TEST_P(FaultInjection, EveryGrowCanFailWithQuarterClasses) {
+  every_grow_can_fail<QuarterClasses>(GetParam(), GetParam().run_quarter);
+}
+TEST_P(FaultInjection, EveryGrowCanFailWithPowerOfTwoClasses) {
+  every_grow_can_fail<PowerOfTwoClasses>(GetParam(), GetParam().run_pow2);
+}
+
 INSTANTIATE_TEST_SUITE_P(Scenarios, FaultInjection,
-                         ::testing::Values(Scenario{"BigBlockGrowsInPlace", big_block_grows_in_place, false},
-                                           Scenario{"ReallocAcrossClasses", realloc_across_classes, false},
-                                           Scenario{"SlabRefill", slab_refill, false},
-                                           Scenario{"AlignedBigAllocation", aligned_big_allocation, false},
-                                           Scenario{"FreeRunAtTopIsToppedUp", free_run_at_top_is_topped_up, false},
-                                           Scenario{"MixedRandomSequence", mixed_random_sequence, true}),
+                         ::testing::Values(WASMHEAP_SCENARIO("BigBlockGrowsInPlace", big_block_grows_in_place, false),
+                                           WASMHEAP_SCENARIO("ReallocAcrossClasses", realloc_across_classes, true),
+                                           WASMHEAP_SCENARIO("SlabRefill", slab_refill, false),
+                                           WASMHEAP_SCENARIO("AlignedBigAllocation", aligned_big_allocation, false),
+                                           WASMHEAP_SCENARIO("FreeRunAtTopIsToppedUp", free_run_at_top_is_topped_up, false),
+                                           WASMHEAP_SCENARIO("MixedRandomSequence", mixed_random_sequence, true)),
                          [](const ::testing::TestParamInfo<Scenario>& info) { return info.param.name; });
 
 }  // namespace

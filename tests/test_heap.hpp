@@ -13,7 +13,7 @@ namespace wasmheap::test {
 
 using TestHeap = Heap<SimulatedMemory>;
 
-template <class Classes = PowerOfTwoClasses>
+template <class Classes = QuarterClasses>
 std::unique_ptr<Heap<SimulatedMemory, Classes>> make_heap(std::size_t max_pages = max_memory_pages) {
   return std::make_unique<Heap<SimulatedMemory, Classes>>(SimulatedMemory(max_pages));
 }

@@ -21,17 +21,10 @@
 
 #include <wasmheap/layout.hpp>
 #include <wasmheap/page_map.hpp>
+#include <wasmheap/stop.hpp>
 
 #include <cstddef>
 #include <cstdint>
-
-#if defined(WASMHEAP_CHECKED) && !defined(WASMHEAP_FREESTANDING)
-#include <cinttypes>
-#include <cstdarg>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#endif
 
 namespace wasmheap {
 
@@ -49,27 +42,6 @@ struct HeapChecks;
 
 #if defined(WASMHEAP_CHECKED)
 
-// Writes "wasmheap: " + the formatted message + newline to stderr and aborts;
-// without a libc (WASMHEAP_FREESTANDING) there is nowhere to write, so it traps.
-[[noreturn, gnu::cold, gnu::format(printf, 1, 2)]] inline void stop(const char* format, ...) noexcept {
-#if defined(WASMHEAP_FREESTANDING)
-  (void)format;
-  __builtin_trap();
-#else
-  char line[256] = "wasmheap: ";
-  std::size_t prefix = std::strlen(line);
-  std::va_list args;
-  va_start(args, format);
-  std::vsnprintf(line + prefix, sizeof line - prefix - 1, format, args);
-  va_end(args);
-  std::size_t end = std::strlen(line);
-  line[end] = '\n';
-  line[end + 1] = '\0';
-  std::fputs(line, stderr);
-  std::abort();
-#endif
-}
-
 template <class Heap>
 struct HeapChecks {
   using Classes = typename Heap::class_policy;
@@ -82,27 +54,26 @@ struct HeapChecks {
   }
   static std::uintptr_t& marker_word(void* slot) noexcept { return static_cast<std::uintptr_t*>(slot)[1]; }
 
-  static std::uintptr_t address(const void* p) noexcept { return reinterpret_cast<std::uintptr_t>(p); }
-
-  // "a 16 B slot", "a 3-page block": how messages name a block.
-  struct Name {
-    char text[48];
-  };
-  static Name slot_name(unsigned c) noexcept {
-    Name name;
-    std::snprintf(name.text, sizeof name.text, "%zu B slot", Classes::slot_size(c));
-    return name;
+  // "<op> of <p>", how most messages start.
+  static StopLine about(const char* op, const void* p) noexcept {
+    StopLine line;
+    line.text(op).text(" of ").address(p);
+    return line;
   }
-  static Name big_name(std::uint32_t units) noexcept {
-    Name name;
-    std::snprintf(name.text, sizeof name.text, "%zu B block", std::size_t{units} << unit_shift);
-    return name;
+  // "16 B slot", "3072 B block": how messages name a block.
+  static StopLine& slot_name(StopLine& line, unsigned c) noexcept {
+    return line.decimal(Classes::slot_size(c)).text(" B slot");
+  }
+  static StopLine& big_name(StopLine& line, std::uint32_t units) noexcept {
+    return line.decimal(std::size_t{units} << unit_shift).text(" B block");
   }
 
-  // "double free of p" for free, "<op> of freed block p" for the others.
-  [[noreturn]] static void stop_freed(const char* op, const void* p, const char* what) noexcept {
-    if (std::strcmp(op, "free") == 0) stop("double free of 0x%" PRIxPTR " (%s)", address(p), what);
-    stop("%s of freed block 0x%" PRIxPTR " (%s)", op, address(p), what);
+  // "double free of p (16 B slot)" for free, "<op> of freed block p (...)" for the others.
+  [[noreturn]] static void stop_freed_slot(const char* op, const void* p, unsigned c) noexcept {
+    StopLine line;
+    bool is_free = op[0] == 'f';  // "free", the only operation starting with f
+    line.text(is_free ? "double free of " : op).text(is_free ? "" : " of freed block ").address(p).text(" (");
+    slot_name(line, c).text(")").stop();
   }
 
   // Whether slot p of class c is on the class's free list. The marker rules
@@ -122,62 +93,60 @@ struct HeapChecks {
   static void live_block(const Heap& heap, const void* p, const char* op) noexcept {
     if (p == nullptr) return;
     const auto& pages = heap.pages_;
-    if (!pages.owns(p)) stop("%s of 0x%" PRIxPTR ", which is not from the heap", op, address(p));
-    unsigned c = heap.block_class(p);
-    std::uint32_t unit = pages.unit_of(p);
-    if (c < class_count) {
-      if (!heap.is_slot_start(p, c))
-        stop("%s of 0x%" PRIxPTR ", which is not at a block's start (inside a %s)", op, address(p),
-             slot_name(c).text);
-      auto* at = static_cast<const std::byte*>(p);
-      if (at >= heap.bump_[c] && at < heap.bump_end_[c])
-        stop("%s of 0x%" PRIxPTR ", which was never allocated (%s)", op, address(p), slot_name(c).text);
-      if (is_free_slot(heap, p, c)) stop_freed(op, p, slot_name(c).text);
-      return;
-    }
+    if (!pages.owns(p)) about(op, p).text(", which is not from the heap").stop();
     const PageMap& map = pages.map();
-    if (c == class_count) {
-      if (p != pages.address_of(unit))
-        stop("%s of 0x%" PRIxPTR ", which is not at a block's start (inside a %s)", op, address(p),
-             big_name(map.value(unit)).text);
+    std::uint32_t unit = pages.unit_of(p);
+    PageKind kind = map.kind(unit);
+    if (kind == PageKind::slab) {
+      unsigned c = heap.slab_class(p);
+      if (heap.block_class(p) != c) {
+        StopLine line = about(op, p);
+        slot_name(line.text(", which is not at a block's start (inside a "), c).text(")").stop();
+      }
+      auto* at = static_cast<const std::byte*>(p);
+      if (at >= heap.bump_[c] && at < heap.bump_end_[c]) {
+        StopLine line = about(op, p);
+        slot_name(line.text(", which was never allocated ("), c).text(")").stop();
+      }
+      if (is_free_slot(heap, p, c)) stop_freed_slot(op, p, c);
       return;
     }
-    switch (map.kind(unit)) {
-      case PageKind::free:
-      case PageKind::interior: {
-        // The first unit to the left that is not interior heads the run p is in.
-        std::uint32_t head = unit;
-        while (map.is(head, PageKind::interior)) --head;
-        if (map.is(head, PageKind::big))
-          stop("%s of 0x%" PRIxPTR ", which is not at a block's start (inside a %s)", op, address(p),
-               big_name(map.value(head)).text);
-        if (!map.is(head, PageKind::free)) break;  // the page map's own units
-        if (p == pages.address_of(unit)) stop_freed(op, p, "its memory is free");
-        stop("%s of 0x%" PRIxPTR ", which is not at a block's start (inside free memory)", op, address(p));
-      }
-      default: break;
+    // The first unit to the left that is not interior heads the run p is in.
+    std::uint32_t head = unit;
+    while (head > 0 && map.is(head, PageKind::interior)) --head;
+    if (map.is(head, PageKind::big)) {
+      if (p == pages.address_of(unit) && head == unit) return;
+      StopLine line = about(op, p);
+      big_name(line.text(", which is not at a block's start (inside a "), map.value(head)).text(")").stop();
     }
-    stop("%s of 0x%" PRIxPTR ", which is not from the heap", op, address(p));
+    // Free memory: a block freed already, or a pointer the heap never handed
+    // out; nothing left there tells which.
+    if (map.is(head, PageKind::free))
+      about(op, p).text(", which is in free memory (freed already, or never allocated)").stop();
+    about(op, p).text(", which is not from the heap").stop();
   }
 
   // A sized free or resize: p must be a live block, and (len, align) must
   // describe it: the slot's class (or the one below, for a borrowed slot), or
-  // the same page count and an address aligned to align.
+  // the same page count and an address aligned to align. nullptr is fine.
   static void sized_block(const Heap& heap, const void* p, std::size_t len, std::size_t align,
                           const char* op) noexcept {
+    if (p == nullptr) return;
     live_block(heap, p, op);
     unsigned c = heap.block_class(p);
     unsigned claimed = is_power_of_two(align) ? Classes::class_of(len, align) : class_count + 1;
-    Name block = c < class_count ? slot_name(c) : big_name(heap.map().value(heap.pages_.unit_of(p)));
+    std::uint32_t units = heap.map().value(heap.pages_.unit_of(p));
     // A small block's slot is of its length's class, or of the next one when
-    // borrowed (Heap::alloc_from_elsewhere).
+    // borrowed (Heap::alloc_from_elsewhere). A big block is its units (realloc
+    // may shrink one in place to a small length) and its address.
     bool matches = claimed == c || (c < class_count && claimed + 1 == c && Heap::slots_per_slab(claimed) > 1);
-    if (matches && c == class_count)
-      matches = len <= max_block_size && Heap::big_block_units(len) == heap.map().value(heap.pages_.unit_of(p)) &&
-                address(p) % align == 0;
-    if (!matches)
-      stop("%s of 0x%" PRIxPTR " with size %zu and align %zu, which do not match its block (a %s)", op, address(p),
-           len, align, block.text);
+    if (c == class_count)
+      matches = is_power_of_two(align) && len <= max_block_size && Heap::big_block_units(len) == units &&
+                reinterpret_cast<std::uintptr_t>(p) % align == 0;
+    if (matches) return;
+    StopLine line = about(op, p);
+    line.text(" with size ").decimal(len).text(" and align ").decimal(align).text(", which do not match its block (a ");
+    (c < class_count ? slot_name(line, c) : big_name(line, units)).text(")").stop();
   }
 
   // A slot going onto its free list gets the marker.
@@ -190,14 +159,17 @@ struct HeapChecks {
   // freed memory. The marker is cleared so a live slot does not look free.
   static void slot_taken(const Heap& heap, void* slot, unsigned c) noexcept {
     if (has_marker(c)) {
-      if (marker_word(slot) != marker(slot))
-        stop("write after free to 0x%" PRIxPTR " (%s), found when reusing it", address(slot), slot_name(c).text);
+      if (marker_word(slot) != marker(slot)) {
+        StopLine line;
+        slot_name(line.text("write after free to ").address(slot).text(" ("), c).text("), found when reusing it").stop();
+      }
       marker_word(slot) = 0;
     }
     const void* next = heap.free_slots_[c];
-    if (next != nullptr && !heap.is_slot_start(next, c))
-      stop("write after free to 0x%" PRIxPTR " (%s): its free-list link was overwritten", address(slot),
-           slot_name(c).text);
+    if (next != nullptr && heap.block_class(next) != c) {
+      StopLine line;
+      slot_name(line.text("write after free to ").address(slot).text(" ("), c).text("): its free-list link was overwritten").stop();
+    }
   }
 };
 

@@ -10,6 +10,7 @@
 #include <wasmheap/page_map.hpp>
 #include <wasmheap/page_runs.hpp>
 #include <wasmheap/size_classes.hpp>
+#include <wasmheap/stop.hpp>
 
 #include <algorithm>
 #include <bit>
@@ -43,7 +44,7 @@ struct HeapStats {
   std::size_t class_blocks_live[Classes::count] = {};
 };
 
-template <class Memory, class Classes = PowerOfTwoClasses>
+template <class Memory, class Classes = QuarterClasses>
 class Heap {
  public:
   using Stats = HeapStats<Classes>;
@@ -66,48 +67,40 @@ class Heap {
   }
 
   // Frees a block given the len and align it was allocated (or last resized)
-  // with. They tell a small block from a big one; a small block's class comes
-  // from the page map, since its slot may be of the next class (see
-  // alloc_from_elsewhere).
+  // with. The checked build makes sure they match the block; otherwise the
+  // block is freed as by its pointer alone: the page map gives its class
+  // either way (a small block's slot may be of the next class, see
+  // alloc_from_elsewhere), and checks that p starts a block.
   void free(void* p, std::size_t len, std::size_t align) noexcept {
-    if (p == nullptr) return;
     if constexpr (checked_build) Checks::sized_block(*this, p, len, align, "free");
-    if (Classes::class_of(len, align) < class_count) [[likely]]
-      push_free_slot(p, slab_class(p));
-    else
-      free_big(p);
+    free_block(p);
   }
 
-  // Frees a block from its pointer alone. nullptr and pointers the heap never
-  // handed out are ignored.
+  // Frees a block from its pointer alone. nullptr and pointers that do not
+  // start a block the heap handed out are ignored.
   void free(void* p) noexcept {
     if constexpr (checked_build) Checks::live_block(*this, p, "free");
-    unsigned c = block_class(p);
-    if (c < class_count)
-      push_free_slot(p, c);
-    else if (c == class_count)
-      free_big(p);
+    free_block(p);
   }
 
   // Whether the block can take new_len bytes without moving. Small blocks can
   // while new_len keeps the class of len or of their slot (one class larger
   // when borrowed, see alloc_from_elsewhere); big blocks shrink by giving back
   // tail units and grow into free units right after them or at the top of memory.
+  // nullptr, and pointers that do not start a block, cannot be resized.
   bool resize(void* p, std::size_t len, std::size_t align, std::size_t new_len) noexcept {
     if constexpr (checked_build) Checks::sized_block(*this, p, len, align, "resize");
-    unsigned c = Classes::class_of(len, align);
-    if (c < class_count) {
-      unsigned new_c = Classes::class_of(new_len, align);
-      return new_c == c || new_c == slab_class(p);
-    }
-    return Classes::class_of(new_len, align) == class_count && resize_big(p, new_len);
+    unsigned c = block_class(p), new_c = Classes::class_of(new_len, align);
+    if (c < class_count) return new_c == c || new_c == Classes::class_of(len, align);
+    return c == class_count && new_c == class_count && resize_big(p, new_len);
   }
 
   void* remap(void* p, std::size_t len, std::size_t align, std::size_t new_len) noexcept {
     return resize(p, len, align, new_len) ? p : nullptr;
   }
 
-  // Bytes the block at p can hold (its slot or page run); 0 for foreign pointers.
+  // Bytes the block at p can hold (its slot or page run); 0 for nullptr and
+  // pointers that do not start a block.
   std::size_t usable_size(const void* p) const noexcept {
     unsigned c = block_class(p);
     if (c < class_count) return Classes::slot_size(c);
@@ -117,6 +110,7 @@ class Heap {
   // C realloc over the unsized API: nullptr p allocates; the block stays in
   // place when new_len keeps its class (small) or fits in place (big); otherwise
   // it moves, and on failure the old block is left untouched and nullptr returned.
+  // A pointer that does not start a block gets nullptr.
   void* realloc(void* p, std::size_t new_len) noexcept {
     if (p == nullptr) return alloc(new_len, 1);
     if constexpr (checked_build) Checks::live_block(*this, p, "realloc");
@@ -126,7 +120,13 @@ class Heap {
     if (new_c == c && (c < class_count || resize_big(p, new_len))) return p;
     // A big block that moved may grow again: it goes where it can grow in place.
     void* q = new_c < class_count ? alloc_small(new_c, 1) : alloc_big(new_len, 1, RunEnd::low);
-    if (q == nullptr) return nullptr;
+    if (q == nullptr) {
+      // Out of memory for a smaller block: the block shrinks where it is
+      // (a big one gives back its tail units), as a shrink must not fail.
+      if (new_len > usable_size(p)) return nullptr;
+      if (c == class_count) resize_big(p, new_len);
+      return p;
+    }
     __builtin_memcpy(q, p, std::min(usable_size(p), new_len));
     free(p);
     return q;
@@ -169,34 +169,67 @@ class Heap {
     FreeSlot* next;
   };
 
-  // The small class of the block at p; class_count for a big block; above that
-  // for anything the heap did not hand out (nullptr included: owns() is false
-  // for it, since the heap's first unit lies above address 0).
+  static constexpr unsigned not_a_block = class_count + 1;
+
+  // The small class of the block that starts at p; class_count for a big
+  // block; not_a_block for anything else: nullptr (owns() is false for it,
+  // since the heap's first unit lies above address 0), memory the heap does
+  // not own, free memory, or a pointer inside a block or between a slab's
+  // slots. So no pointer but a block's start can become a free slot or run.
   unsigned block_class(const void* p) const noexcept {
-    if (!pages_.owns(p)) return class_count + 1;
-    std::uint32_t unit = pages_.unit_of(p);
+    if (!pages_.owns(p)) return not_a_block;
+    std::uint32_t unit = pages_.unit_of(p), value = map().value(unit);
+    std::size_t offset = pages_.offset_in_unit(p);
     switch (map().kind(unit)) {
-      case PageKind::slab: return map().value(unit) & slab_class_mask;
-      case PageKind::big: return class_count;
-      default: return class_count + 1;
+      case PageKind::slab: {
+        unsigned c = value & slab_class_mask;
+        offset += std::size_t{(value >> slab_index_shift) & slab_index_mask} << unit_shift;
+        return is_slot_offset(offset, c) ? c : not_a_block;
+      }
+      case PageKind::big: return offset == 0 ? class_count : not_a_block;
+      default: return not_a_block;
     }
   }
 
-  // The class of the slab slot p (the sized calls' p, which they trust).
+  // The class a slab unit's map entry names (p must be in a slab).
   unsigned slab_class(const void* p) const noexcept { return map().value(pages_.unit_of(p)) & slab_class_mask; }
+
+  void free_block(void* p) noexcept {
+    unsigned c = block_class(p);
+    if (c < class_count)
+      push_free_slot(p, c);
+    else if (c == class_count)
+      free_big(p);
+  }
 
   // First unit of the slab holding the slab unit `unit`.
   std::uint32_t slab_head(std::uint32_t unit) const noexcept {
     return unit - ((map().value(unit) >> slab_index_shift) & slab_index_mask);
   }
 
-  // Whether p is the start of a slot in a slab of class c.
-  bool is_slot_start(const void* p, unsigned c) const noexcept {
-    if (block_class(p) != c) return false;
-    std::size_t size = Classes::slot_size(c);
-    std::size_t offset = static_cast<const std::byte*>(p) - pages_.address_of(slab_head(pages_.unit_of(p)));
-    return offset % size == 0 && offset < slots_per_slab(c) * size;
+  // Whether byte `offset` of a slab of class c starts one of its slots: a
+  // multiple of the slot size whose slot ends inside the slab. The size is
+  // odd * 2^k; offset >> k is a multiple of odd exactly when multiplying it
+  // by odd's inverse modulo 2^32 gives a quotient below 2^16 (offsets are
+  // below 2^16: a slab is at most a page), which costs a multiplication
+  // where a remainder would cost a division on every free.
+  static bool is_slot_offset(std::size_t offset, unsigned c) noexcept {
+    std::uint32_t size = static_cast<std::uint32_t>(Classes::slot_size(c));
+    unsigned k = static_cast<unsigned>(std::countr_zero(size));
+    std::uint32_t quotient = static_cast<std::uint32_t>(offset >> k) * odd_inverses[size >> k >> 1];
+    return (offset & ((std::size_t{1} << k) - 1)) == 0 && quotient < (1u << 16) &&
+           offset + size <= (std::size_t{slab_units_of(c)} << unit_shift);
   }
+  // The inverses modulo 2^32 of 1, 3, 5, ... 15, the odd parts slot sizes may have.
+  static constexpr std::uint32_t odd_inverses[8] = {1u,          0xAAAAAAABu, 0xCCCCCCCDu, 0xB6DB6DB7u,
+                                                    0x38E38E39u, 0xBA2E8BA3u, 0xC4EC4EC5u, 0xEEEEEEEFu};
+  static_assert([] {
+    for (unsigned c = 0; c < class_count; ++c) {
+      std::size_t size = Classes::slot_size(c), odd = size >> std::countr_zero(size);
+      if (odd > 15 || static_cast<std::uint32_t>(odd * odd_inverses[odd >> 1]) != 1) return false;
+    }
+    return true;
+  }(), "every slot size is an odd number up to 15 times a power of two");
 
   // Every slot of a class is live, on its free list or not yet bumped to. The
   // free-list walk stops once it has seen more slots than the slabs hold, so a
@@ -204,7 +237,7 @@ class Heap {
   const char* check_class(unsigned c, std::size_t capacity) const noexcept {
     std::size_t size = Classes::slot_size(c), unbumped = 0;
     if (bump_[c] != bump_end_[c]) {
-      if (bump_[c] > bump_end_[c] || !is_slot_start(bump_[c], c)) return "bump range outside a slab of its class";
+      if (bump_[c] > bump_end_[c] || block_class(bump_[c]) != c) return "bump range outside a slab of its class";
       const std::byte* slab = pages_.address_of(slab_head(pages_.unit_of(bump_[c])));
       if (bump_end_[c] != slab + slots_per_slab(c) * size) return "bump range does not end at its slab's last slot";
       unbumped = static_cast<std::size_t>(bump_end_[c] - bump_[c]) / size;
@@ -213,7 +246,7 @@ class Heap {
     std::size_t free_count = 0;
     for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) {
       if (++free_count + unbumped > capacity) return "more free slots than its class's slabs hold (cycle?)";
-      if (!is_slot_start(slot, c)) return "free slot not at a slot of a slab of its class";
+      if (block_class(slot) != c) return "free slot not at a slot of a slab of its class";
       auto* at = reinterpret_cast<const std::byte*>(slot);
       if (at >= bump_[c] && at < bump_end_[c]) return "free slot inside the bump range";
     }
@@ -371,8 +404,24 @@ class Heap {
   // Bytes of class c's free and unbumped slots.
   std::size_t free_slot_bytes(unsigned c) const noexcept {
     auto bytes = static_cast<std::size_t>(bump_end_[c] - bump_[c]);
-    for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) bytes += Classes::slot_size(c);
-    return bytes;
+    std::size_t slots = 0;
+    for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) {
+      if (++slots > slabs_[c] * slots_per_slab(c) || block_class(slot) != c) stop_free_list(c, slot);
+    }
+    return bytes + slots * Classes::slot_size(c);
+  }
+
+  // A free list that leaves its class's slots, or holds more slots than its
+  // slabs (a cycle: a slot freed twice, or a link overwritten after a free),
+  // would make the heap hand out wrong blocks or walk forever: stop instead.
+  [[noreturn, gnu::cold, gnu::noinline]] static void stop_free_list(unsigned c, const void* slot) noexcept {
+    StopLine()
+        .text("corrupted free list of the ")
+        .decimal(Classes::slot_size(c))
+        .text(" B slots at ")
+        .address(slot)
+        .text(" (a double free, or a write after free?)")
+        .stop();
   }
   std::size_t bytes_held() const noexcept { return (slab_units_ << unit_shift) + big_bytes_live_; }
   void note_held() noexcept { bytes_held_peak_ = std::max(bytes_held_peak_, bytes_held()); }
@@ -393,16 +442,18 @@ class Heap {
       // The slots not yet bumped to join the free list, so it holds every
       // free slot of the class.
       for (; bump_[c] != bump_end_[c]; bump_[c] += Classes::slot_size(c)) push_free_slot(bump_[c], c);
+      const std::uint32_t slots = slots_per_slab(c);
       for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) {
-        std::uint32_t head = head_of(slot);
-        map.set(head, PageKind::slab, map.value(head) + (1u << slab_count_shift));
+        if (block_class(slot) != c) stop_free_list(c, slot);
+        std::uint32_t head = head_of(slot), count = (map.value(head) >> slab_count_shift) + 1;
+        if (count > slots) stop_free_list(c, slot);
+        map.set(head, PageKind::slab, (map.value(head) & ((1u << slab_count_shift) - 1)) | count << slab_count_shift);
       }
       // A slab whose count is its slot count is empty. The first of its slots
       // unlinked adds the slot count to its count, and each takes one off:
       // when only the slot count is left, its last slot is unlinked, and the
       // slab goes back. (Going back may put free-run links in its first
       // bytes, so no slot of it may be left on the list by then.)
-      const std::uint32_t slots = slots_per_slab(c);
       for (FreeSlot** link = &free_slots_[c]; *link != nullptr;) {
         FreeSlot* slot = *link;
         std::uint32_t head = head_of(slot), count = map.value(head) >> slab_count_shift;
@@ -429,8 +480,15 @@ class Heap {
     calls_since_sweep_ = 0;
   }
 
+  // Freeing the slot at the head of its free list again, the commonest
+  // double free, would make it its own successor: every later request of the
+  // class would get that one slot. One comparison catches it. (A slot freed
+  // twice with other frees between is caught when a walk of the list meets
+  // the cycle, or at once by the checked build.)
   void push_free_slot(void* p, unsigned c) noexcept {
     auto* slot = static_cast<FreeSlot*>(p);
+    if (slot == free_slots_[c]) [[unlikely]]
+      stop("double free of", p);
     slot->next = free_slots_[c];
     free_slots_[c] = slot;
     if constexpr (checked_build) Checks::slot_freed(slot, c);

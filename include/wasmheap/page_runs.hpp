@@ -22,7 +22,9 @@
 #pragma once
 
 #include <wasmheap/layout.hpp>
+#include <wasmheap/checked.hpp>
 #include <wasmheap/page_map.hpp>
+#include <wasmheap/stop.hpp>
 
 #include <algorithm>
 #include <bit>
@@ -48,6 +50,10 @@ class PageRuns {
   // Index of the unit holding p. Meaningful only when owns(p).
   std::uint32_t unit_of(const void* p) const noexcept {
     return static_cast<std::uint32_t>((reinterpret_cast<std::uintptr_t>(p) - origin_) >> unit_shift);
+  }
+  // Where p lies inside its unit (units start at multiples of unit_size).
+  static std::size_t offset_in_unit(const void* p) noexcept {
+    return reinterpret_cast<std::uintptr_t>(p) & (unit_size - 1);
   }
   std::byte* address_of(std::uint32_t unit) const noexcept {
     return reinterpret_cast<std::byte*>(origin_ + (std::uintptr_t{unit} << unit_shift));
@@ -235,6 +241,7 @@ class PageRuns {
     FreeRun* run = run_at(first);
     unsigned b = bin_of(len);
     FreeRun*& head = bins_[b];
+    if constexpr (checked_build) set_canary(run);
     nonempty_ |= std::uint64_t{1} << b;
     run->next = head;
     run->prev = nullptr;
@@ -242,16 +249,57 @@ class PageRuns {
     head = run;
   }
 
+  // Takes the free run at `first` out of its bin. Its links lie in memory a
+  // program may write to after freeing it, and unlinking writes through
+  // them: so they must lead to free runs that link back to this one (or to
+  // the bin's head) first, or a program could make the heap write a word of
+  // its choice where it chose.
   void unlink(std::uint32_t first) noexcept {
     FreeRun* run = run_at(first);
-    if (run->prev != nullptr) {
-      run->prev->next = run->next;
+    if constexpr (checked_build) check_canary(run);
+    FreeRun *next = run->next, *prev = run->prev;
+    unsigned b = bin_of(map_.value(first));
+    if ((next != nullptr && (!is_run_head(next) || next->prev != run)) ||
+        (prev != nullptr ? !is_run_head(prev) || prev->next != run : bins_[b] != run))
+      stop_free_runs(run);
+    if (prev != nullptr) {
+      prev->next = next;
     } else {
-      unsigned b = bin_of(map_.value(first));
-      bins_[b] = run->next;
-      if (run->next == nullptr) nonempty_ &= ~(std::uint64_t{1} << b);
+      bins_[b] = next;
+      if (next == nullptr) nonempty_ &= ~(std::uint64_t{1} << b);
     }
-    if (run->next != nullptr) run->next->prev = run->prev;
+    if (next != nullptr) next->prev = prev;
+  }
+
+  // Whether r is where a free run starts: a free unit whose length leads to
+  // a last unit of that length (a run's last unit fails this, since no run
+  // can start inside another).
+  bool is_run_head(const FreeRun* r) const noexcept {
+    if (!owns(r) || offset_in_unit(r) != 0) return false;
+    std::uint32_t unit = unit_of(r), len = map_.value(unit), last = unit + len - 1;
+    return map_.is(unit, PageKind::free) && len != 0 && last < top_ && map_.is(last, PageKind::free) &&
+           map_.value(last) == len;
+  }
+
+  [[noreturn, gnu::cold, gnu::noinline]] static void stop_free_runs(const FreeRun* run) noexcept {
+    stop("corrupted free-run links (a write after free?) at", run);
+  }
+
+  // The checked build fills the rest of a free run's first unit with a
+  // pattern and finds any write to it when the run is taken or merged.
+  static constexpr std::size_t canary_words = unit_size / sizeof(std::uintptr_t);
+  static std::uintptr_t canary(const void* at) noexcept {
+    return reinterpret_cast<std::uintptr_t>(at) ^ static_cast<std::uintptr_t>(0x5A5A'F4EE'DEAD'BEEFull);
+  }
+  static void set_canary(FreeRun* run) noexcept {
+    auto* words = reinterpret_cast<std::uintptr_t*>(run);
+    for (std::size_t i = 2; i < canary_words; ++i) words[i] = canary(words + i);
+  }
+  static void check_canary(const FreeRun* run) noexcept {
+    auto* words = reinterpret_cast<const std::uintptr_t*>(run);
+    for (std::size_t i = 2; i < canary_words; ++i)
+      if (words[i] != canary(words + i))
+        StopLine().text("write after free to ").address(words + i).text(" (free memory), found when reusing it").stop();
   }
 
   // A run of exactly n units if there is one, else the smallest that fits in
@@ -262,8 +310,10 @@ class PageRuns {
         found = unit_of(bins_[b]);
         return true;
       }
-      std::uint32_t best_len = 0;
+      std::uint32_t best_len = 0, runs = 0;
       for (FreeRun* run = bins_[b]; run != nullptr; run = run->next) {
+        // A bin holds fewer runs than the heap has units, all free.
+        if (++runs > top_ || !is_run_head(run)) stop_free_runs(run);
         std::uint32_t unit = unit_of(run), len = map_.value(unit);
         if (len >= n && (best_len == 0 || len < best_len)) {
           found = unit;

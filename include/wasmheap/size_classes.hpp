@@ -59,11 +59,12 @@ struct QuarterClasses {
 
   static constexpr unsigned class_of(std::size_t len, std::size_t align) noexcept {
     std::size_t need = std::max(len, align);
-    if (align > unit_size) return count;
+    // Sizes beyond the largest slot are big before anything rounds them:
+    // rounding a size near the top of size_t up to a power of two overflows.
+    if (need > max_slot || align > unit_size) return count;
     if (align > 16) need = std::bit_ceil(need);
     if (need <= 8) return 0;
     if (need <= 128) return static_cast<unsigned>((need + 15) >> 4);
-    if (need > max_slot) return count;
     // need is in (2^e, 2^(e+1)], split into four steps of 2^(e-2) up to 8 KiB,
     // eight steps of 2^(e-3) above.
     unsigned e = static_cast<unsigned>(std::bit_width(need - 1)) - 1;

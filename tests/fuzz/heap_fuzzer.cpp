@@ -1,4 +1,6 @@
-// Differential fuzzing of Heap<SimulatedMemory> against a reference model.
+// Differential fuzzing of Heap<SimulatedMemory> against a reference model,
+// with the class policy that ships (QuarterClasses), or, built with
+// WASMHEAP_FUZZ_POW2_CLASSES, the power-of-two one.
 //
 // Each input is a little program for a fresh heap: two bytes pick the page cap
 // (so out-of-memory happens), then every op is an opcode byte followed by the
@@ -32,8 +34,12 @@
 namespace wasmheap::fuzz {
 namespace {
 
-using test::TestHeap;
-using Classes = TestHeap::class_policy;
+#if defined(WASMHEAP_FUZZ_POW2_CLASSES)
+using Classes = PowerOfTwoClasses;
+#else
+using Classes = QuarterClasses;
+#endif
+using TestHeap = Heap<SimulatedMemory, Classes>;
 namespace mf = malloc_family;
 
 [[noreturn]] void fail(const char* what, std::size_t step) {
@@ -180,13 +186,19 @@ void for_each_sample(std::size_t len, Range&& range) {
   range(len - tail, len);
 }
 
+// The units a big block of len bytes takes, whatever class len would have
+// (a big block shrunk in place keeps its units for a small length).
+std::size_t big_footprint(std::size_t len) {
+  if (len > max_block_size) return SIZE_MAX;  // no block: units_for would overflow
+  return std::max<std::size_t>(units_for(len), 1) << unit_shift;
+}
+
 // The usable size the heap must report for a (len, align) request: its slot,
 // or the 1 KiB units it takes (at least one); SIZE_MAX when no block can be that big.
 std::size_t footprint(std::size_t len, std::size_t align) {
   unsigned c = Classes::class_of(len, align);
   if (c < Classes::count) return Classes::slot_size(c);
-  if (len > max_block_size) return SIZE_MAX;  // no block: units_for would overflow
-  return std::max<std::size_t>(units_for(len), 1) << unit_shift;
+  return big_footprint(len);
 }
 
 bool is_small(std::size_t len, std::size_t align) { return Classes::class_of(len, align) < Classes::count; }
@@ -202,7 +214,7 @@ struct Block {
 
 class Model {
  public:
-  explicit Model(Input& in) : in_(in), heap_(test::make_heap(1 + in.u16() % max_cap_pages)) {
+  explicit Model(Input& in) : in_(in), heap_(test::make_heap<Classes>(1 + in.u16() % max_cap_pages)) {
     cap_ = heap_->memory().max_pages();
     live_.reserve(max_live);
   }
@@ -384,7 +396,7 @@ class Model {
   // and big.
   void check_resize_outcome(const Block& b, std::size_t new_len, bool ok) const {
     unsigned c = Classes::class_of(b.len, b.align), new_c = Classes::class_of(new_len, b.align);
-    if (c < Classes::count) {
+    if (b.slot_class < Classes::count) {
       bool stays = new_c == c || new_c == b.slot_class;
       check_outcome(stays ? Expect::success : Expect::failure, ok, "small resize outcome");
     } else if (new_c < Classes::count || new_len > max_block_size) {
@@ -396,6 +408,8 @@ class Model {
 
   // realloc and reallocarray: the block stays if its slot's class is the new
   // length's (small), may stay or move (big), and on failure is left as it was.
+  // A block that would get smaller never fails: out of memory, it stays
+  // (a big one keeps the units of the new length).
   template <class Realloc>
   void realloc_block(std::size_t i, std::size_t new_len, Realloc&& do_realloc) {
     Block& b = live_[i];
@@ -404,7 +418,7 @@ class Model {
     Expect want = expect(new_len, 1);
     bool same_slot = c < Classes::count && new_c == c;
     bool big_shrink = c == Classes::count && new_c == Classes::count && footprint(new_len, 1) <= b.size;
-    if (same_slot || big_shrink) want = Expect::success;
+    if (same_slot || big_shrink || new_len <= b.size) want = Expect::success;
     errno = 0;
     void* q = do_realloc(b.p);
     check_outcome(want, q != nullptr, "realloc outcome");
@@ -458,7 +472,7 @@ class Model {
       b = moved;
     } else {
       // A small block keeps its slot; a big one now has the units of new_len.
-      std::size_t new_size = b.slot_class < Classes::count ? b.size : footprint(new_len, new_align);
+      std::size_t new_size = b.slot_class < Classes::count ? b.size : big_footprint(new_len);
       bytes_live_ = bytes_live_ - b.size + new_size;
       b.len = new_len;
       b.align = new_align;
