@@ -99,7 +99,7 @@ inline int posix_memalign(AnyHeap& heap, void** out, std::size_t align, std::siz
 }
 
 WASMHEAP_INLINE_FAST_PATH inline void* malloc(std::size_t size) noexcept { return malloc(global_heap(), size); }
-inline void free(void* p) noexcept { global_heap().free(p); }
+WASMHEAP_INLINE_FAST_PATH inline void free(void* p) noexcept { global_heap().free(p); }
 inline void* calloc(std::size_t count, std::size_t size) noexcept { return calloc(global_heap(), count, size); }
 inline void* realloc(void* p, std::size_t size) noexcept { return realloc(global_heap(), p, size); }
 inline void* reallocarray(void* p, std::size_t count, std::size_t size) noexcept {

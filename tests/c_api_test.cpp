@@ -45,6 +45,31 @@ TEST(CApi, SizedApiRoundTrip) {
   EXPECT_EQ(wasmheap_check(), nullptr);
 }
 
+TEST(CApi, NullIsNoBlockForTheSizedCalls) {
+  EXPECT_EQ(wasmheap_resize(nullptr, 0, 1, 10), 0);
+  EXPECT_EQ(wasmheap_remap(nullptr, 10, 1, 20), nullptr);
+  wasmheap_free(nullptr, 10, 1);
+  EXPECT_EQ(wasmheap_usable_size(nullptr), 0u);
+  EXPECT_EQ(wasmheap_check(), nullptr);
+}
+
+TEST(MallocFamily, ImpossibleAlignedRequestsFailWithEnomem) {
+  for (std::size_t align : {std::size_t{32}, std::size_t{64}, std::size_t{1024}}) {
+    for (std::size_t size : {SIZE_MAX, SIZE_MAX / 2 + 2, std::size_t{0x80000001u} | (SIZE_MAX > UINT32_MAX ? SIZE_MAX / 2 : 0)}) {
+      errno = 0;
+      EXPECT_EQ(wasmheap_aligned_alloc(align, size), nullptr) << align << " " << size;
+      EXPECT_EQ(errno, ENOMEM);
+      errno = 0;
+      EXPECT_EQ(wasmheap_memalign(align, size), nullptr);
+      EXPECT_EQ(errno, ENOMEM);
+      void* out = &errno;
+      EXPECT_EQ(wasmheap_posix_memalign(&out, align, size), ENOMEM);
+      EXPECT_EQ(out, &errno) << "posix_memalign wrote its output on failure";
+      EXPECT_EQ(wasmheap_alloc(size, align), nullptr);
+    }
+  }
+}
+
 TEST(CApi, StatsSeeEveryAllocation) {
   auto before = current_stats();
   void* a = wasmheap_malloc(16);

@@ -65,6 +65,14 @@ TEST(Heap, ImpossibleSizesReturnNull) {
 #endif
   };
   for (std::size_t len : lens) EXPECT_EQ(heap->alloc(len, 1), nullptr) << "len " << len;
+  // Over-aligned ones too: rounding such a size up to a power of two must
+  // not overflow into a small class (it once gave an 8 B block).
+  for (std::size_t align = 2; align <= unit_size; align <<= 1) {
+    for (std::size_t len : lens) EXPECT_EQ(heap->alloc(len, align), nullptr) << "len " << len << " align " << align;
+    EXPECT_EQ(heap->alloc(SIZE_MAX / 2 + 2, align), nullptr) << "align " << align;
+    EXPECT_EQ(Classes::class_of(SIZE_MAX, align), Classes::count);
+    EXPECT_EQ(PowerOfTwoClasses::class_of(SIZE_MAX, align), PowerOfTwoClasses::count);
+  }
 #if SIZE_MAX > UINT32_MAX
   // An alignment larger than any address. On wasm32 no power of two in size_t
   // exceeds 2 GiB, an alignment the heap honours, so there is no such value.
@@ -400,6 +408,46 @@ TEST(Heap, OutOfMemoryUnderACapThenEverythingIsUsableAgain) {
     blocks.clear();
     EXPECT_EQ(heap->stats().bytes_live, 0u);
   }
+}
+
+// Memory full: a realloc that shrinks a block cannot get a new one, so the
+// block shrinks where it is (a big one gives back its tail units, which
+// then serve other requests).
+TEST(Heap, ReallocShrinksInPlaceWhenMemoryIsFull) {
+  auto heap = make_heap(16);
+  void* small = heap->alloc(3000, 1);
+  std::vector<void*> blocks;
+  while (void* p = heap->alloc(256 * unit_size, 1)) blocks.push_back(p);
+  while (heap->alloc(3000, 1) != nullptr || heap->alloc(unit_size, 1) != nullptr) {
+  }
+  ASSERT_GE(blocks.size(), 2u);
+  ASSERT_NE(small, nullptr);
+  ASSERT_EQ(heap->alloc(100, 1), nullptr) << "memory is not full";
+  fill(small, 100, 8);
+  EXPECT_EQ(heap->realloc(small, 100), small);
+  EXPECT_EQ(first_mismatch(small, 100, 8), 100u);
+  void* b = blocks.back();
+  fill(b, 100, 7);
+  EXPECT_EQ(heap->realloc(b, 100), b);
+  EXPECT_EQ(first_mismatch(b, 100, 7), 100u);
+  EXPECT_EQ(heap->usable_size(b), unit_size);
+  EXPECT_NE(heap->alloc(200 * unit_size, 1), nullptr) << "the shrunk block's tail is free";
+  EXPECT_EQ(heap->check(), nullptr);
+  heap->free(b);
+  heap->free(small);
+}
+
+// nullptr is no block: resize and remap refuse it (and read no page-map entry).
+TEST(Heap, ResizeAndRemapOfNullFail) {
+  auto heap = make_heap();
+  heap->free(heap->alloc(100, 1));
+  EXPECT_FALSE(heap->resize(nullptr, 0, 1, 10));
+  EXPECT_FALSE(heap->resize(nullptr, 16, 1, 16));
+  EXPECT_FALSE(heap->resize(nullptr, page_size, 1, 2 * page_size));
+  EXPECT_EQ(heap->remap(nullptr, 100, 8, 50), nullptr);
+  heap->free(nullptr, 100, 8);
+  EXPECT_EQ(heap->usable_size(nullptr), 0u);
+  EXPECT_EQ(heap->check(), nullptr);
 }
 
 TEST(Heap, OutOfMemoryLeavesReallocSourceIntact) {

@@ -78,7 +78,7 @@ class Heap {
 
   // Frees a block from its pointer alone. nullptr and pointers that do not
   // start a block the heap handed out are ignored.
-  void free(void* p) noexcept {
+  WASMHEAP_INLINE_FAST_PATH void free(void* p) noexcept {
     if constexpr (checked_build) Checks::live_block(*this, p, "free");
     free_block(p);
   }
@@ -103,8 +103,7 @@ class Heap {
   // pointers that do not start a block.
   std::size_t usable_size(const void* p) const noexcept {
     unsigned c = block_class(p);
-    if (c < class_count) return Classes::slot_size(c);
-    return c == class_count ? std::size_t{map().value(pages_.unit_of(p))} << unit_shift : 0;
+    return c <= class_count ? block_size(p, c) : 0;
   }
 
   // C realloc over the unsized API: nullptr p allocates; the block stays in
@@ -120,15 +119,16 @@ class Heap {
     if (new_c == c && (c < class_count || resize_big(p, new_len))) return p;
     // A big block that moved may grow again: it goes where it can grow in place.
     void* q = new_c < class_count ? alloc_small(new_c, 1) : alloc_big(new_len, 1, RunEnd::low);
+    std::size_t size = block_size(p, c);
     if (q == nullptr) {
       // Out of memory for a smaller block: the block shrinks where it is
       // (a big one gives back its tail units), as a shrink must not fail.
-      if (new_len > usable_size(p)) return nullptr;
+      if (new_len > size) return nullptr;
       if (c == class_count) resize_big(p, new_len);
       return p;
     }
-    __builtin_memcpy(q, p, std::min(usable_size(p), new_len));
-    free(p);
+    __builtin_memcpy(q, p, std::min(size, new_len));
+    release(p, c);
     return q;
   }
 
@@ -183,6 +183,7 @@ class Heap {
     switch (map().kind(unit)) {
       case PageKind::slab: {
         unsigned c = value & slab_class_mask;
+        __builtin_assume(c < class_count);  // the heap wrote it: no test on the free path
         offset += std::size_t{(value >> slab_index_shift) & slab_index_mask} << unit_shift;
         return is_slot_offset(offset, c) ? c : not_a_block;
       }
@@ -194,12 +195,22 @@ class Heap {
   // The class a slab unit's map entry names (p must be in a slab).
   unsigned slab_class(const void* p) const noexcept { return map().value(pages_.unit_of(p)) & slab_class_mask; }
 
-  void free_block(void* p) noexcept {
+  WASMHEAP_INLINE_FAST_PATH void free_block(void* p) noexcept {
     unsigned c = block_class(p);
+    if (c <= class_count) release(p, c);
+  }
+
+  // The block at p, of class c (from block_class), goes back.
+  WASMHEAP_INLINE_FAST_PATH void release(void* p, unsigned c) noexcept {
     if (c < class_count)
       push_free_slot(p, c);
-    else if (c == class_count)
+    else
       free_big(p);
+  }
+
+  // Bytes of the block at p, of class c (from block_class): its slot or units.
+  std::size_t block_size(const void* p, unsigned c) const noexcept {
+    return c < class_count ? Classes::slot_size(c) : std::size_t{map().value(pages_.unit_of(p))} << unit_shift;
   }
 
   // First unit of the slab holding the slab unit `unit`.
@@ -208,28 +219,15 @@ class Heap {
   }
 
   // Whether byte `offset` of a slab of class c starts one of its slots: a
-  // multiple of the slot size whose slot ends inside the slab. The size is
-  // odd * 2^k; offset >> k is a multiple of odd exactly when multiplying it
-  // by odd's inverse modulo 2^32 gives a quotient below 2^16 (offsets are
-  // below 2^16: a slab is at most a page), which costs a multiplication
-  // where a remainder would cost a division on every free.
+  // multiple of the slot size whose slot ends inside the slab. Every free
+  // asks, so divisibility is tested by one multiplication instead of a
+  // division: with m = ceil(2^32 / size), a 16-bit offset (a slab is at most
+  // a page) is a multiple of size exactly when offset * m wraps below m
+  // (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019).
   static bool is_slot_offset(std::size_t offset, unsigned c) noexcept {
-    std::uint32_t size = static_cast<std::uint32_t>(Classes::slot_size(c));
-    unsigned k = static_cast<unsigned>(std::countr_zero(size));
-    std::uint32_t quotient = static_cast<std::uint32_t>(offset >> k) * odd_inverses[size >> k >> 1];
-    return (offset & ((std::size_t{1} << k) - 1)) == 0 && quotient < (1u << 16) &&
-           offset + size <= (std::size_t{slab_units_of(c)} << unit_shift);
+    auto at = static_cast<std::uint32_t>(offset);
+    return at * slot_shapes[c].multiplier < slot_shapes[c].multiplier && at <= slot_shapes[c].last_start;
   }
-  // The inverses modulo 2^32 of 1, 3, 5, ... 15, the odd parts slot sizes may have.
-  static constexpr std::uint32_t odd_inverses[8] = {1u,          0xAAAAAAABu, 0xCCCCCCCDu, 0xB6DB6DB7u,
-                                                    0x38E38E39u, 0xBA2E8BA3u, 0xC4EC4EC5u, 0xEEEEEEEFu};
-  static_assert([] {
-    for (unsigned c = 0; c < class_count; ++c) {
-      std::size_t size = Classes::slot_size(c), odd = size >> std::countr_zero(size);
-      if (odd > 15 || static_cast<std::uint32_t>(odd * odd_inverses[odd >> 1]) != 1) return false;
-    }
-    return true;
-  }(), "every slot size is an odd number up to 15 times a power of two");
 
   // Every slot of a class is live, on its free list or not yet bumped to. The
   // free-list walk stops once it has seen more slots than the slabs hold, so a
@@ -357,6 +355,23 @@ class Heap {
     }
     return table;
   }();
+  // What is_slot_offset needs to know of each class.
+  struct SlotShape {
+    std::uint32_t multiplier;  // ceil(2^32 / slot size)
+    std::uint32_t last_start;  // offset of the slab's last slot
+  };
+  static constexpr auto slot_shapes = [] {
+    struct Table {
+      SlotShape shape[class_count];
+      constexpr const SlotShape& operator[](unsigned c) const { return shape[c]; }
+    } table{};
+    for (unsigned c = 0; c < class_count; ++c) {
+      std::uint64_t size = Classes::slot_size(c);
+      table.shape[c].multiplier = static_cast<std::uint32_t>(((std::uint64_t{1} << 32) + size - 1) / size);
+      table.shape[c].last_start = static_cast<std::uint32_t>((slots_per_slab(c) - 1) * size);
+    }
+    return table;
+  }();
 
   // Units for a slab or big block, best fit from the free runs. Empty slabs are
   // swept back first, so they are reused before memory grows and before they
@@ -405,15 +420,16 @@ class Heap {
   std::size_t free_slot_bytes(unsigned c) const noexcept {
     auto bytes = static_cast<std::size_t>(bump_end_[c] - bump_[c]);
     std::size_t slots = 0;
-    for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) {
-      if (++slots > slabs_[c] * slots_per_slab(c) || block_class(slot) != c) stop_free_list(c, slot);
-    }
+    for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next)
+      if (++slots > slabs_[c] * slots_per_slab(c) || !pages_.owns(slot)) stop_free_list(c, slot);
     return bytes + slots * Classes::slot_size(c);
   }
 
-  // A free list that leaves its class's slots, or holds more slots than its
-  // slabs (a cycle: a slot freed twice, or a link overwritten after a free),
-  // would make the heap hand out wrong blocks or walk forever: stop instead.
+  // A free list that leaves the heap or its class's slabs, or holds more
+  // slots than its slabs (a cycle: a slot freed twice, or a link overwritten
+  // after a free), would make a walk read outside memory or go on forever:
+  // the walks stop the program instead. (Only the checked build makes sure
+  // each link leads to a slot's start.)
   [[noreturn, gnu::cold, gnu::noinline]] static void stop_free_list(unsigned c, const void* slot) noexcept {
     StopLine()
         .text("corrupted free list of the ")
@@ -444,7 +460,8 @@ class Heap {
       for (; bump_[c] != bump_end_[c]; bump_[c] += Classes::slot_size(c)) push_free_slot(bump_[c], c);
       const std::uint32_t slots = slots_per_slab(c);
       for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) {
-        if (block_class(slot) != c) stop_free_list(c, slot);
+        if (!pages_.owns(slot) || !map.is(pages_.unit_of(slot), PageKind::slab) || slab_class(slot) != c)
+          stop_free_list(c, slot);
         std::uint32_t head = head_of(slot), count = (map.value(head) >> slab_count_shift) + 1;
         if (count > slots) stop_free_list(c, slot);
         map.set(head, PageKind::slab, (map.value(head) & ((1u << slab_count_shift) - 1)) | count << slab_count_shift);

@@ -1,6 +1,6 @@
 // The checked build (WASMHEAP_CHECKED): each misuse it detects stops the
 // program with one line naming the pointer and the problem. Death tests, so
-// host only; tests/checked/checked_wasi.sh checks the same line under Node.
+// host only; tests/misuse/run.sh checks the same lines under Node.
 // Correct use must never trip a check, which the last tests (and the whole
 // suite in the host-checked preset) show. Every test runs over both class
 // policies: the one that ships (QuarterClasses) and the power-of-two one.
