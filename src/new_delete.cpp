@@ -1,5 +1,6 @@
 // Every replaceable operator new and delete, over the global heap. Sized
-// deletes pass the size back, so freeing needs no page-map lookup.
+// deletes pass the size back, which the checked build checks; the block is
+// freed by its pointer either way.
 //
 // Out of memory follows the new_handler protocol: call the handler and retry
 // while one is installed; then throw std::bad_alloc where exceptions exist,

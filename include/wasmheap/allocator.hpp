@@ -1,5 +1,5 @@
 // wasmheap::allocator<T>: an STL allocator over the global heap that frees with
-// the size it allocated with (the sized fast path: no page-map lookup).
+// the size it allocated with (which the checked build checks).
 #pragma once
 
 #include <wasmheap/wasmheap.h>

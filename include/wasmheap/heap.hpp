@@ -226,7 +226,8 @@ class Heap {
   // (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019).
   static bool is_slot_offset(std::size_t offset, unsigned c) noexcept {
     auto at = static_cast<std::uint32_t>(offset);
-    return at * slot_shapes[c].multiplier < slot_shapes[c].multiplier && at <= slot_shapes[c].last_start;
+    return at * slot_multipliers[c] < slot_multipliers[c] &&
+           at + Classes::slot_size(c) <= (std::uint32_t{slab_units_of(c)} << unit_shift);
   }
 
   // Every slot of a class is live, on its free list or not yet bumped to. The
@@ -355,20 +356,15 @@ class Heap {
     }
     return table;
   }();
-  // What is_slot_offset needs to know of each class.
-  struct SlotShape {
-    std::uint32_t multiplier;  // ceil(2^32 / slot size)
-    std::uint32_t last_start;  // offset of the slab's last slot
-  };
-  static constexpr auto slot_shapes = [] {
+  // ceil(2^32 / slot size) for each class (is_slot_offset).
+  static constexpr auto slot_multipliers = [] {
     struct Table {
-      SlotShape shape[class_count];
-      constexpr const SlotShape& operator[](unsigned c) const { return shape[c]; }
+      std::uint32_t multiplier[class_count];
+      constexpr std::uint32_t operator[](unsigned c) const { return multiplier[c]; }
     } table{};
     for (unsigned c = 0; c < class_count; ++c) {
       std::uint64_t size = Classes::slot_size(c);
-      table.shape[c].multiplier = static_cast<std::uint32_t>(((std::uint64_t{1} << 32) + size - 1) / size);
-      table.shape[c].last_start = static_cast<std::uint32_t>((slots_per_slab(c) - 1) * size);
+      table.multiplier[c] = static_cast<std::uint32_t>(((std::uint64_t{1} << 32) + size - 1) / size);
     }
     return table;
   }();
@@ -421,7 +417,7 @@ class Heap {
     auto bytes = static_cast<std::size_t>(bump_end_[c] - bump_[c]);
     std::size_t slots = 0;
     for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next)
-      if (++slots > slabs_[c] * slots_per_slab(c) || !pages_.owns(slot)) stop_free_list(c, slot);
+      if (++slots > slabs_[c] * slots_per_slab(c) || !pages_.owns(slot)) stop_free_list(slot);
     return bytes + slots * Classes::slot_size(c);
   }
 
@@ -430,14 +426,8 @@ class Heap {
   // after a free), would make a walk read outside memory or go on forever:
   // the walks stop the program instead. (Only the checked build makes sure
   // each link leads to a slot's start.)
-  [[noreturn, gnu::cold, gnu::noinline]] static void stop_free_list(unsigned c, const void* slot) noexcept {
-    StopLine()
-        .text("corrupted free list of the ")
-        .decimal(Classes::slot_size(c))
-        .text(" B slots at ")
-        .address(slot)
-        .text(" (a double free, or a write after free?)")
-        .stop();
+  [[noreturn, gnu::cold, gnu::noinline]] static void stop_free_list(const void* slot) noexcept {
+    stop("corrupted free list (a double free, or a write after free?) at", slot);
   }
   std::size_t bytes_held() const noexcept { return (slab_units_ << unit_shift) + big_bytes_live_; }
   void note_held() noexcept { bytes_held_peak_ = std::max(bytes_held_peak_, bytes_held()); }
@@ -461,9 +451,9 @@ class Heap {
       const std::uint32_t slots = slots_per_slab(c);
       for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) {
         if (!pages_.owns(slot) || !map.is(pages_.unit_of(slot), PageKind::slab) || slab_class(slot) != c)
-          stop_free_list(c, slot);
+          stop_free_list(slot);
         std::uint32_t head = head_of(slot), count = (map.value(head) >> slab_count_shift) + 1;
-        if (count > slots) stop_free_list(c, slot);
+        if (count > slots) stop_free_list(slot);
         map.set(head, PageKind::slab, (map.value(head) & ((1u << slab_count_shift) - 1)) | count << slab_count_shift);
       }
       // A slab whose count is its slot count is empty. The first of its slots
