@@ -127,8 +127,8 @@ struct HeapChecks {
   }
 
   // A sized free or resize: p must be a live block, and (len, align) must
-  // describe it: the slot's class (or the one below, for a borrowed slot), or
-  // the same page count and an address aligned to align. nullptr is fine.
+  // describe it: a class no larger than its slot's, or the same unit count,
+  // and an address aligned to align. nullptr is fine.
   static void sized_block(const Heap& heap, const void* p, std::size_t len, std::size_t align,
                           const char* op) noexcept {
     if (p == nullptr) return;
@@ -136,13 +136,12 @@ struct HeapChecks {
     unsigned c = heap.block_class(p);
     unsigned claimed = is_power_of_two(align) ? Classes::class_of(len, align) : class_count + 1;
     std::uint32_t units = heap.map().value(heap.pages_.unit_of(p));
-    // A small block's slot is of its length's class, or of the next one when
-    // borrowed (Heap::alloc_from_elsewhere). A big block is its units (realloc
-    // may shrink one in place to a small length) and its address.
-    bool matches = claimed == c || (c < class_count && claimed + 1 == c && Heap::slots_per_slab(claimed) > 1);
-    if (c == class_count)
-      matches = is_power_of_two(align) && len <= max_block_size && Heap::big_block_units(len) == units &&
-                reinterpret_cast<std::uintptr_t>(p) % align == 0;
+    // A small block's slot is of its length's class, or larger: of the next
+    // class when borrowed (Heap::alloc_from_elsewhere), of any when realloc
+    // shrank it in place for want of memory. A big block is its units
+    // (realloc may shrink one in place to a small length) and its address.
+    bool matches = c < class_count ? claimed <= c : len <= max_block_size && Heap::big_block_units(len) == units;
+    matches = matches && is_power_of_two(align) && reinterpret_cast<std::uintptr_t>(p) % align == 0;
     if (matches) return;
     StopLine line = about(op, p);
     line.text(" with size ").decimal(len).text(" and align ").decimal(align).text(", which do not match its block (a ");

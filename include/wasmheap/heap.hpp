@@ -183,7 +183,9 @@ class Heap {
     switch (map().kind(unit)) {
       case PageKind::slab: {
         unsigned c = value & slab_class_mask;
+#if defined(__clang__)
         __builtin_assume(c < class_count);  // the heap wrote it: no test on the free path
+#endif
         offset += std::size_t{(value >> slab_index_shift) & slab_index_mask} << unit_shift;
         return is_slot_offset(offset, c) ? c : not_a_block;
       }
