@@ -388,18 +388,19 @@ class Heap {
   // Sweeping on every new page of free slab memory instead made
   // random_actions_norealloc 25% slower for 1 page; sweeping only on growth
   // cost cxx_containers 3 pages. Before memory grows for the request, one more
-  // sweep runs if any slab could be empty (a unit's worth of slots is free):
-  // memory grows rarely, and a sweep costs only as much as the free lists are
-  // long. Only when no slab is empty does the heap grow (or fail, at a cap).
+  // sweep runs if any slab could be empty (a unit's worth of slots is free;
+  // the lists are walked only until that much is counted): memory grows
+  // rarely, and a sweep costs only as much as the free lists are long. Only
+  // when no slab is empty does the heap grow (or fail, at a cap).
   // `end` says which end of a free run the units come from (see alloc_big).
   std::byte* take_units(std::size_t n, std::size_t align, RunEnd end) noexcept {
     std::size_t slab_bytes = slab_units_ << unit_shift, grown = (slab_units_ - slab_units_after_sweep_) << unit_shift;
     if (grown >= std::max(page_size, slab_bytes / 8) ||
         (is_power_of_four(++calls_since_sweep_) &&
-         free_slab_bytes() >= std::max(page_size, slab_bytes / 4) + 2 * free_slab_bytes_after_sweep_))
+         has_free_slab_bytes(std::max(page_size, slab_bytes / 4) + 2 * free_slab_bytes_after_sweep_)))
       sweep_empty_slabs();
     if (std::byte* p = pages_.take(n, align, false, end)) return p;
-    if (free_slab_bytes() >= unit_size) sweep_empty_slabs();
+    if (has_free_slab_bytes(unit_size)) sweep_empty_slabs();
     return pages_.take(n, align, true, end);  // a free run if the sweep made one, else more memory
   }
 
@@ -407,27 +408,33 @@ class Heap {
     return is_power_of_two(x) && (x & static_cast<std::size_t>(0x5555'5555'5555'5555u)) != 0;
   }
 
-  // Bytes of slab slots that no live block holds, in every class. Walks the
-  // free lists.
-  std::size_t free_slab_bytes() const noexcept {
+  // Whether at least `enough` bytes of slab slots are free (on a free list or
+  // not yet bumped to), in all classes together. Walks the free lists, but
+  // only until it has counted that many bytes: the check before every
+  // growth asks for one unit's worth.
+  bool has_free_slab_bytes(std::size_t enough) const noexcept {
     std::size_t bytes = 0;
-    for (unsigned c = 0; c < class_count; ++c) bytes += free_slot_bytes(c);
+    for (unsigned c = 0; c < class_count && bytes < enough; ++c) bytes += free_slot_bytes(c, enough - bytes);
+    return bytes >= enough;
+  }
+  // Bytes of class c's free and unbumped slots, counted up to `enough` at least.
+  std::size_t free_slot_bytes(unsigned c, std::size_t enough = SIZE_MAX) const noexcept {
+    auto bytes = static_cast<std::size_t>(bump_end_[c] - bump_[c]);
+    std::size_t slots = 0, size = Classes::slot_size(c);
+    // Bounded by the slots the class's slabs hold, so a cycle stops the walk.
+    // Only reading, it need not check where each link leads: one that leads
+    // outside memory traps (on wasm) when read, and nothing is written.
+    const std::size_t most = slabs_[c] * slots_per_slab(c);
+    for (const FreeSlot* slot = free_slots_[c]; slot != nullptr && bytes < enough; slot = slot->next, bytes += size)
+      if (++slots > most) stop_free_list(slot);
     return bytes;
   }
-  // Bytes of class c's free and unbumped slots.
-  std::size_t free_slot_bytes(unsigned c) const noexcept {
-    auto bytes = static_cast<std::size_t>(bump_end_[c] - bump_[c]);
-    std::size_t slots = 0;
-    for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next)
-      if (++slots > slabs_[c] * slots_per_slab(c) || !pages_.owns(slot)) stop_free_list(slot);
-    return bytes + slots * Classes::slot_size(c);
-  }
 
-  // A free list that leaves the heap or its class's slabs, or holds more
-  // slots than its slabs (a cycle: a slot freed twice, or a link overwritten
-  // after a free), would make a walk read outside memory or go on forever:
-  // the walks stop the program instead. (Only the checked build makes sure
-  // each link leads to a slot's start.)
+  // A free list that holds more slots than its slabs (a cycle: a slot freed
+  // twice, or a link overwritten after a free) would make a walk go on
+  // forever, and one that leaves its class's slabs would make the sweep
+  // write map entries of other blocks: the walks stop the program instead.
+  // (Only the checked build makes sure each link leads to a slot's start.)
   [[noreturn, gnu::cold, gnu::noinline]] static void stop_free_list(const void* slot) noexcept {
     stop("corrupted free list (a double free, or a write after free?) at", slot);
   }
@@ -445,18 +452,24 @@ class Heap {
   // when), so the alloc/free fast paths pay nothing for it.
   [[gnu::noinline]] void sweep_empty_slabs() noexcept {
     PageMap& map = pages_.map();
+    std::size_t free_bytes = 0;  // what the slabs that stay have free
     for (unsigned c = 0; c < class_count; ++c) {
       auto head_of = [&](const FreeSlot* slot) { return slab_head(pages_.unit_of(slot)); };
       // The slots not yet bumped to join the free list, so it holds every
       // free slot of the class.
       for (; bump_[c] != bump_end_[c]; bump_[c] += Classes::slot_size(c)) push_free_slot(bump_[c], c);
-      const std::uint32_t slots = slots_per_slab(c);
+      // A link a program overwrote, or a cycle, stops the walk: no slot
+      // outside the heap or its class's slabs, no slab counted past its slot
+      // count. (The heap's size is read once: the map's stores cannot change it.)
+      const std::uint32_t slots = slots_per_slab(c), top = pages_.top();
       for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) {
-        if (!pages_.owns(slot) || !map.is(pages_.unit_of(slot), PageKind::slab) || slab_class(slot) != c)
-          stop_free_list(slot);
-        std::uint32_t head = head_of(slot), count = (map.value(head) >> slab_count_shift) + 1;
-        if (count > slots) stop_free_list(slot);
-        map.set(head, PageKind::slab, (map.value(head) & ((1u << slab_count_shift) - 1)) | count << slab_count_shift);
+        if (!pages_.owns(slot, top)) stop_free_list(slot);
+        std::uint32_t unit = pages_.unit_of(slot), value = map.value(unit);
+        if (!map.is(unit, PageKind::slab) || (value & slab_class_mask) != c) stop_free_list(slot);
+        std::uint32_t head = unit - ((value >> slab_index_shift) & slab_index_mask);
+        std::uint32_t counted = map.value(head) + (1u << slab_count_shift);
+        if (counted >> slab_count_shift > slots) stop_free_list(slot);
+        map.set(head, PageKind::slab, counted);
       }
       // A slab whose count is its slot count is empty. The first of its slots
       // unlinked adds the slot count to its count, and each takes one off:
@@ -469,6 +482,7 @@ class Heap {
         if (count < slots) {
           map.set(head, PageKind::slab, c);
           link = &slot->next;
+          free_bytes += Classes::slot_size(c);
           continue;
         }
         *link = slot->next;
@@ -484,7 +498,7 @@ class Heap {
         --slabs_[c];
       }
     }
-    free_slab_bytes_after_sweep_ = free_slab_bytes();
+    free_slab_bytes_after_sweep_ = free_bytes;
     slab_units_after_sweep_ = slab_units_;
     calls_since_sweep_ = 0;
   }

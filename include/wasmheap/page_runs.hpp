@@ -59,8 +59,10 @@ class PageRuns {
     return reinterpret_cast<std::byte*>(origin_ + (std::uintptr_t{unit} << unit_shift));
   }
   // Whether p points into memory below the heap's top (so its map entry is meaningful).
-  bool owns(const void* p) const noexcept {
-    return reinterpret_cast<std::uintptr_t>(p) - origin_ < (std::uintptr_t{top_} << unit_shift);
+  bool owns(const void* p) const noexcept { return owns(p, top_); }
+  // The same, for a loop that has read top() once.
+  bool owns(const void* p, std::uint32_t top) const noexcept {
+    return reinterpret_cast<std::uintptr_t>(p) - origin_ < (std::uintptr_t{top} << unit_shift);
   }
 
   // One past the highest unit the heap owns.
