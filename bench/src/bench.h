@@ -178,6 +178,12 @@ void wl_large_alloc_free(void);
 void wl_phase_shift(void);
 void wl_seed_tests(void);
 void wl_cxx_containers(void);
+void wl_adv_growth_with_free_slots(void);
+void wl_adv_pinned_slabs(void);
+void wl_adv_many_free_runs(void);
+void wl_adv_realloc_pingpong(void);
+void wl_adv_scattered_frees(void);
+void wl_header_sized(void);
 
 /* Hooks for an allocator that can only be reset wholesale (the bump variant
  * defines them; everyone else gets the empty defaults in harness.c). The

@@ -34,6 +34,12 @@ static const struct bench_workload workloads[] = {
     {"phase_shift", wl_phase_shift},
     {"cxx_containers", wl_cxx_containers},
     {"seed_tests", wl_seed_tests},
+    {"header_sized", wl_header_sized},
+    {"adv_growth_with_free_slots", wl_adv_growth_with_free_slots},
+    {"adv_pinned_slabs", wl_adv_pinned_slabs},
+    {"adv_many_free_runs", wl_adv_many_free_runs},
+    {"adv_realloc_pingpong", wl_adv_realloc_pingpong},
+    {"adv_scattered_frees", wl_adv_scattered_frees},
 };
 #define WORKLOAD_COUNT (int)(sizeof workloads / sizeof workloads[0])
 

@@ -440,3 +440,221 @@ static void seed_round(void) {
 void wl_seed_tests(void) {
   for (uint32_t r = 0; r < SEED_ROUNDS; r++) seed_round();
 }
+
+/* ==== Adversarial workloads ===============================================
+ * Patterns real programs produce that make an allocator's slow paths cost
+ * the most: work that grows with the number of free slots, pinned slabs,
+ * free runs, or blocks, on every call a program can repeat. Each is sized to
+ * take a fraction of a second with a bounded allocator. They reuse the big
+ * pointer array of phase_shift rather than adding static data, which would
+ * move every module's heap and with it the other workloads' pages. */
+
+#define ADV_SLOTS (PHASE_BYTES / 32)
+#define adv_p phase_p
+
+/* A size from a block's index alone, so blocks freed in any order know
+ * their size without another array. */
+static inline uint32_t adv_size(uint32_t i, uint32_t lo, uint32_t hi) {
+  uint32_t h = i * 2654435761u;
+  return lo + (h >> 8) % (hi - lo + 1);
+}
+
+/* ---- adv_growth_with_free_slots: many free slots, then memory grows ------ */
+
+#define AGF_SMALL 100000u
+#define AGF_BIG 500u
+#define AGF_BIG_SIZE 100000u
+
+/* 100,000 small blocks, every other one freed (no slab empties), then 500
+ * blocks of 100,000 B, each making memory grow: an allocator that looks at
+ * every free slot when memory grows pays that on each of them. */
+void wl_adv_growth_with_free_slots(void) {
+  for (uint32_t i = 0; i < AGF_SMALL; i++) {
+    uint32_t n = adv_size(i, 16, 256);
+    adv_p[i] = (unsigned char*)b_malloc(n);
+    bench_touch(adv_p[i], n, tag_of(n, i));
+  }
+  for (uint32_t i = 0; i < AGF_SMALL; i += 2) b_free(adv_p[i], adv_size(i, 16, 256));
+  for (uint32_t j = 0; j < AGF_BIG; j++) {
+    unsigned char* p = (unsigned char*)b_malloc(AGF_BIG_SIZE);
+    bench_touch(p, 64, tag_of(AGF_BIG_SIZE, j));
+    adv_p[AGF_SMALL + j] = p;
+  }
+  for (uint32_t j = 0; j < AGF_BIG; j++) {
+    bench_verify(adv_p[AGF_SMALL + j], 64, tag_of(AGF_BIG_SIZE, j));
+    b_free(adv_p[AGF_SMALL + j], AGF_BIG_SIZE);
+  }
+  for (uint32_t i = 1; i < AGF_SMALL; i += 2) {
+    uint32_t n = adv_size(i, 16, 256);
+    bench_verify(adv_p[i], n, tag_of(n, i));
+    b_free(adv_p[i], n);
+  }
+}
+
+/* ---- adv_pinned_slabs: one live block in every slab of 21 classes ------ */
+
+#define APS_PER_SIZE 1024u
+#define APS_KEEP_EVERY 64u
+#define APS_MEDIUM 4000u
+
+/* Of 1,024 blocks of each of 21 sizes, one in 64 stays live, so most slabs
+ * (or chunks) keep a block and cannot be reused for other sizes; then 4,000
+ * blocks of 2,000 to 5,000 B must find memory elsewhere. */
+void wl_adv_pinned_slabs(void) {
+  static const uint32_t sizes[21] = {16,  32,  48,  64,  80,  96,  112, 128, 160,  192, 224,
+                                     256, 320, 384, 448, 512, 640, 768, 896, 1024, 1280};
+  uint32_t count = 0;
+  for (uint32_t s = 0; s < 21; s++) {
+    for (uint32_t i = 0; i < APS_PER_SIZE; i++, count++) {
+      adv_p[count] = (unsigned char*)b_malloc(sizes[s]);
+      bench_touch(adv_p[count], sizes[s], tag_of(sizes[s], count));
+    }
+  }
+  for (uint32_t k = 0; k < count; k++) {
+    if (k % APS_KEEP_EVERY == 0) continue;
+    uint32_t n = sizes[k / APS_PER_SIZE];
+    bench_verify(adv_p[k], n, tag_of(n, k));
+    b_free(adv_p[k], n);
+  }
+  for (uint32_t j = 0; j < APS_MEDIUM; j++) {
+    uint32_t n = adv_size(j, 2000, 5000);
+    adv_p[count + j] = (unsigned char*)b_malloc(n);
+    bench_touch(adv_p[count + j], n, tag_of(n, j));
+  }
+  for (uint32_t j = 0; j < APS_MEDIUM; j++) {
+    uint32_t n = adv_size(j, 2000, 5000);
+    bench_verify(adv_p[count + j], n, tag_of(n, j));
+    b_free(adv_p[count + j], n);
+  }
+  for (uint32_t k = 0; k < count; k += APS_KEEP_EVERY) {
+    uint32_t n = sizes[k / APS_PER_SIZE];
+    bench_verify(adv_p[k], n, tag_of(n, k));
+    b_free(adv_p[k], n);
+  }
+}
+
+/* ---- adv_many_free_runs: thousands of free runs of similar length ------- */
+
+#define AMR_RUNS 1000u
+#define AMR_REQUESTS 600u
+
+/* 1,000 blocks of 48 to 64 KiB, each followed by a small block that stays
+ * live, are freed: 1,000 free runs that cannot merge. Then 600 requests of
+ * 40 to 70 KiB each search them. */
+void wl_adv_many_free_runs(void) {
+  for (uint32_t i = 0; i < AMR_RUNS; i++) {
+    uint32_t n = adv_size(i, 48 * 1024, 64 * 1024);
+    adv_p[2 * i] = (unsigned char*)b_malloc(n);
+    bench_touch(adv_p[2 * i], 64, tag_of(n, i));
+    adv_p[2 * i + 1] = (unsigned char*)b_malloc(64);
+    bench_touch(adv_p[2 * i + 1], 64, tag_of(64, i));
+  }
+  for (uint32_t i = 0; i < AMR_RUNS; i++) {
+    uint32_t n = adv_size(i, 48 * 1024, 64 * 1024);
+    bench_verify(adv_p[2 * i], 64, tag_of(n, i));
+    b_free(adv_p[2 * i], n);
+  }
+  for (uint32_t j = 0; j < AMR_REQUESTS; j++) {
+    uint32_t n = adv_size(j + 7, 40 * 1024, 70 * 1024);
+    adv_p[2 * AMR_RUNS + j] = (unsigned char*)b_malloc(n);
+    bench_touch(adv_p[2 * AMR_RUNS + j], 64, tag_of(n, j));
+  }
+  for (uint32_t j = 0; j < AMR_REQUESTS; j++) {
+    uint32_t n = adv_size(j + 7, 40 * 1024, 70 * 1024);
+    bench_verify(adv_p[2 * AMR_RUNS + j], 64, tag_of(n, j));
+    b_free(adv_p[2 * AMR_RUNS + j], n);
+  }
+  for (uint32_t i = 0; i < AMR_RUNS; i++) {
+    bench_verify(adv_p[2 * i + 1], 64, tag_of(64, i));
+    b_free(adv_p[2 * i + 1], 64);
+  }
+}
+
+/* ---- adv_realloc_pingpong: one block between 100 B and 40,000 B --------- */
+
+#define ARP_STEPS 100000u
+
+/* A buffer that grows past the small sizes and shrinks back, again and
+ * again, as a reused scratch buffer does: each step crosses between small
+ * and big blocks. The first 64 bytes are kept and checked. */
+void wl_adv_realloc_pingpong(void) {
+  size_t n = 100;
+  unsigned char* p = (unsigned char*)b_malloc(n);
+  bench_touch(p, 64, 0x3D);
+  for (uint32_t s = 0; s < ARP_STEPS; s++) {
+    size_t new_n = n == 100 ? 40000 : 100;
+    p = (unsigned char*)b_realloc(p, n, new_n);
+    bench_verify(p, 64, 0x3D);
+    n = new_n;
+  }
+  b_free(p, n);
+}
+
+/* ---- adv_scattered_frees: 400,000 frees in scattered order, then big ---- */
+
+#define ASF_BLOCKS 400000u
+#define ASF_STRIDE 257611u /* a prime: i * stride mod ASF_BLOCKS visits every i */
+#define ASF_BIG 200u
+#define ASF_BIG_SIZE 200000u
+
+/* 400,000 blocks of 16 to 64 B freed in an order that jumps across the whole
+ * heap, so every free list is long and spread over every slab; then 200
+ * blocks of 200,000 B. */
+void wl_adv_scattered_frees(void) {
+  for (uint32_t i = 0; i < ASF_BLOCKS; i++) {
+    uint32_t n = adv_size(i, 16, 64);
+    adv_p[i] = (unsigned char*)b_malloc(n);
+    bench_touch(adv_p[i], n < 16 ? n : 16, tag_of(n, i));
+  }
+  for (uint32_t j = 0; j < ASF_BLOCKS; j++) {
+    uint32_t i = (uint32_t)(((uint64_t)j * ASF_STRIDE) % ASF_BLOCKS);
+    uint32_t n = adv_size(i, 16, 64);
+    bench_verify(adv_p[i], 16, tag_of(n, i));
+    b_free(adv_p[i], n);
+  }
+  for (uint32_t j = 0; j < ASF_BIG; j++) {
+    adv_p[j] = (unsigned char*)b_malloc(ASF_BIG_SIZE);
+    bench_touch(adv_p[j], 64, tag_of(ASF_BIG_SIZE, j));
+  }
+  for (uint32_t j = 0; j < ASF_BIG; j++) {
+    bench_verify(adv_p[j], 64, tag_of(ASF_BIG_SIZE, j));
+    b_free(adv_p[j], ASF_BIG_SIZE);
+  }
+}
+
+/* ---- header_sized: 2^k plus a header -------------------------------------- */
+
+#define HS_LIVE 5000u
+#define HS_STEPS 200000u
+
+/* Programs that put a header of 8 to 24 bytes in front of a power-of-two
+ * buffer (SQLite's page cache and its memsys wrapper ask for 2^k + 8) ask
+ * for sizes just above a power of two, where classes that round up waste the
+ * most. A steady population of 5,000 such blocks from 24 B to 32 KiB, small
+ * ones more common, replaced one at a time. */
+static inline uint32_t header_sized(struct bench_rng* r) {
+  static const uint32_t headers[3] = {8, 16, 24};
+  uint32_t k = 4 + rng_below(r, 4) + rng_below(r, 5) + rng_below(r, 3);  /* 4 .. 14, mostly middle */
+  return (1u << k) + headers[rng_below(r, 3)];
+}
+
+void wl_header_sized(void) {
+  struct bench_rng r = {0x4EADu};
+  for (uint32_t i = 0; i < HS_LIVE; i++) {
+    churn_n[i] = header_sized(&r);
+    churn_p[i] = (unsigned char*)b_malloc(churn_n[i]);
+    bench_touch(churn_p[i], churn_n[i], tag_of(churn_n[i], i));
+  }
+  for (uint32_t s = 0; s < HS_STEPS; s++) {
+    uint32_t i = rng_below(&r, HS_LIVE);
+    bench_verify(churn_p[i], churn_n[i], tag_of(churn_n[i], i));
+    b_free(churn_p[i], churn_n[i]);
+    churn_n[i] = header_sized(&r);
+    churn_p[i] = (unsigned char*)b_malloc(churn_n[i]);
+    bench_touch(churn_p[i], churn_n[i], tag_of(churn_n[i], i));
+  }
+  for (uint32_t i = 0; i < HS_LIVE; i++) {
+    bench_verify(churn_p[i], churn_n[i], tag_of(churn_n[i], i));
+    b_free(churn_p[i], churn_n[i]);
+  }
+}
