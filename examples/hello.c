@@ -38,8 +38,8 @@ int main(void) {
   /* volatile: otherwise the compiler may fold this call away without errno */
   volatile size_t huge = SIZE_MAX / 2;
   void* volatile impossible = calloc(huge, 4);
-  /* A volatile read: older compilers (clang 14, in Emscripten 3.1) assume calloc
-   * leaves errno alone and would reuse the 0 stored above. */
+  /* A volatile read: clang (14 in Emscripten 3.1, and still 19) assumes calloc
+   * leaves errno alone and would reuse the 0 stored above (llvm#63142). */
   int calloc_errno = *(volatile int*)&errno;
 
   printf("text bytes %zu, sum %lld\n", total, sum);
