@@ -4,6 +4,7 @@
 // Correct use must never trip a check, which the last tests (and the whole
 // suite in the host-checked preset) show. Every test runs over both class
 // policies: the one that ships (QuarterClasses) and the power-of-two one.
+#include "../class_policies.hpp"
 #include "../test_heap.hpp"
 
 #include <gtest/gtest.h>
@@ -42,25 +43,17 @@ std::string line_for(const std::string& line, const void* p) { return line_for(l
 std::byte* at(void* p, std::size_t offset) { return static_cast<std::byte*>(p) + offset; }
 
 template <class Classes>
-class CheckedDeathTest : public ::testing::Test {
+class CheckedDeathTest : public PolicyTest<Classes> {
  protected:
   // "48 B slot": how messages name the slot a request of len bytes takes.
   static std::string slot(std::size_t len, std::size_t align = 1) {
     return std::to_string(Classes::slot_size(Classes::class_of(len, align))) + " B slot";
   }
-  static auto make_heap(std::size_t max_pages = max_memory_pages) { return test::make_heap<Classes>(max_pages); }
 };
 template <class Classes>
 class Checked : public CheckedDeathTest<Classes> {};
-using Policies = ::testing::Types<QuarterClasses, PowerOfTwoClasses>;
-struct PolicyNames {
-  template <class Classes>
-  static std::string GetName(int) {
-    return Classes::name;
-  }
-};
-TYPED_TEST_SUITE(CheckedDeathTest, Policies, PolicyNames);
-TYPED_TEST_SUITE(Checked, Policies, PolicyNames);
+TYPED_TEST_SUITE(CheckedDeathTest, ClassPolicies, ClassPolicyNames);
+TYPED_TEST_SUITE(Checked, ClassPolicies, ClassPolicyNames);
 
 TYPED_TEST(CheckedDeathTest, DoubleFreeOfASlot) {
   auto heap = this->make_heap();

@@ -2,6 +2,7 @@
 // otherwise make it hand out wrong blocks, write where a program chose, or
 // loop: it stops with one line, or ignores a pointer that is no block's start.
 // Every test runs over both class policies.
+#include "../class_policies.hpp"
 #include "../test_heap.hpp"
 
 #include <gtest/gtest.h>
@@ -20,21 +21,11 @@ namespace {
 std::byte* at(void* p, std::size_t offset) { return static_cast<std::byte*>(p) + offset; }
 
 template <class Classes>
-class HardeningDeathTest : public ::testing::Test {
- protected:
-  static auto make_heap(std::size_t max_pages = max_memory_pages) { return test::make_heap<Classes>(max_pages); }
-};
+class HardeningDeathTest : public PolicyTest<Classes> {};
 template <class Classes>
-class Hardening : public HardeningDeathTest<Classes> {};
-using Policies = ::testing::Types<QuarterClasses, PowerOfTwoClasses>;
-struct PolicyNames {
-  template <class Classes>
-  static std::string GetName(int) {
-    return Classes::name;
-  }
-};
-TYPED_TEST_SUITE(HardeningDeathTest, Policies, PolicyNames);
-TYPED_TEST_SUITE(Hardening, Policies, PolicyNames);
+class Hardening : public PolicyTest<Classes> {};
+TYPED_TEST_SUITE(HardeningDeathTest, ClassPolicies, ClassPolicyNames);
+TYPED_TEST_SUITE(Hardening, ClassPolicies, ClassPolicyNames);
 
 // Freeing the slot at the head of its free list again would make it its own
 // successor: every later malloc of the class would return it.
