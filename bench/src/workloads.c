@@ -459,6 +459,17 @@ static inline uint32_t adv_size(uint32_t i, uint32_t lo, uint32_t hi) {
   return lo + (h >> 8) % (hi - lo + 1);
 }
 
+/* Block i of n bytes, marked in its first `marked` bytes (big blocks are
+ * not touched throughout: the workloads time the allocator, not page faults). */
+static void adv_alloc(uint32_t i, uint32_t n, uint32_t marked) {
+  adv_p[i] = (unsigned char*)b_malloc(n);
+  bench_touch(adv_p[i], n < marked ? n : marked, tag_of(n, i));
+}
+static void adv_free(uint32_t i, uint32_t n, uint32_t marked) {
+  bench_verify(adv_p[i], n < marked ? n : marked, tag_of(n, i));
+  b_free(adv_p[i], n);
+}
+
 /* ---- adv_growth_with_free_slots: many free slots, then memory grows ------ */
 
 #define AGF_SMALL 100000u
@@ -469,68 +480,34 @@ static inline uint32_t adv_size(uint32_t i, uint32_t lo, uint32_t hi) {
  * blocks of 100,000 B, each making memory grow: an allocator that looks at
  * every free slot when memory grows pays that on each of them. */
 void wl_adv_growth_with_free_slots(void) {
-  for (uint32_t i = 0; i < AGF_SMALL; i++) {
-    uint32_t n = adv_size(i, 16, 256);
-    adv_p[i] = (unsigned char*)b_malloc(n);
-    bench_touch(adv_p[i], n, tag_of(n, i));
-  }
-  for (uint32_t i = 0; i < AGF_SMALL; i += 2) b_free(adv_p[i], adv_size(i, 16, 256));
-  for (uint32_t j = 0; j < AGF_BIG; j++) {
-    unsigned char* p = (unsigned char*)b_malloc(AGF_BIG_SIZE);
-    bench_touch(p, 64, tag_of(AGF_BIG_SIZE, j));
-    adv_p[AGF_SMALL + j] = p;
-  }
-  for (uint32_t j = 0; j < AGF_BIG; j++) {
-    bench_verify(adv_p[AGF_SMALL + j], 64, tag_of(AGF_BIG_SIZE, j));
-    b_free(adv_p[AGF_SMALL + j], AGF_BIG_SIZE);
-  }
-  for (uint32_t i = 1; i < AGF_SMALL; i += 2) {
-    uint32_t n = adv_size(i, 16, 256);
-    bench_verify(adv_p[i], n, tag_of(n, i));
-    b_free(adv_p[i], n);
-  }
+  for (uint32_t i = 0; i < AGF_SMALL; i++) adv_alloc(i, adv_size(i, 16, 256), 256);
+  for (uint32_t i = 0; i < AGF_SMALL; i += 2) adv_free(i, adv_size(i, 16, 256), 256);
+  for (uint32_t j = AGF_SMALL; j < AGF_SMALL + AGF_BIG; j++) adv_alloc(j, AGF_BIG_SIZE, 64);
+  for (uint32_t j = AGF_SMALL; j < AGF_SMALL + AGF_BIG; j++) adv_free(j, AGF_BIG_SIZE, 64);
+  for (uint32_t i = 1; i < AGF_SMALL; i += 2) adv_free(i, adv_size(i, 16, 256), 256);
 }
 
 /* ---- adv_pinned_slabs: one live block in every slab of 21 classes ------ */
 
 #define APS_PER_SIZE 1024u
+#define APS_SIZES 21u
 #define APS_KEEP_EVERY 64u
 #define APS_MEDIUM 4000u
 
 /* Of 1,024 blocks of each of 21 sizes, one in 64 stays live, so most slabs
  * (or chunks) keep a block and cannot be reused for other sizes; then 4,000
  * blocks of 2,000 to 5,000 B must find memory elsewhere. */
+static const uint32_t aps_sizes[APS_SIZES] = {16,  32,  48,  64,  80,  96,  112, 128, 160,  192, 224,
+                                              256, 320, 384, 448, 512, 640, 768, 896, 1024, 1280};
+#define APS_SMALL (APS_PER_SIZE * APS_SIZES)
+
 void wl_adv_pinned_slabs(void) {
-  static const uint32_t sizes[21] = {16,  32,  48,  64,  80,  96,  112, 128, 160,  192, 224,
-                                     256, 320, 384, 448, 512, 640, 768, 896, 1024, 1280};
-  uint32_t count = 0;
-  for (uint32_t s = 0; s < 21; s++) {
-    for (uint32_t i = 0; i < APS_PER_SIZE; i++, count++) {
-      adv_p[count] = (unsigned char*)b_malloc(sizes[s]);
-      bench_touch(adv_p[count], sizes[s], tag_of(sizes[s], count));
-    }
-  }
-  for (uint32_t k = 0; k < count; k++) {
-    if (k % APS_KEEP_EVERY == 0) continue;
-    uint32_t n = sizes[k / APS_PER_SIZE];
-    bench_verify(adv_p[k], n, tag_of(n, k));
-    b_free(adv_p[k], n);
-  }
-  for (uint32_t j = 0; j < APS_MEDIUM; j++) {
-    uint32_t n = adv_size(j, 2000, 5000);
-    adv_p[count + j] = (unsigned char*)b_malloc(n);
-    bench_touch(adv_p[count + j], n, tag_of(n, j));
-  }
-  for (uint32_t j = 0; j < APS_MEDIUM; j++) {
-    uint32_t n = adv_size(j, 2000, 5000);
-    bench_verify(adv_p[count + j], n, tag_of(n, j));
-    b_free(adv_p[count + j], n);
-  }
-  for (uint32_t k = 0; k < count; k += APS_KEEP_EVERY) {
-    uint32_t n = sizes[k / APS_PER_SIZE];
-    bench_verify(adv_p[k], n, tag_of(n, k));
-    b_free(adv_p[k], n);
-  }
+  for (uint32_t k = 0; k < APS_SMALL; k++) adv_alloc(k, aps_sizes[k / APS_PER_SIZE], 2048);
+  for (uint32_t k = 0; k < APS_SMALL; k++)
+    if (k % APS_KEEP_EVERY != 0) adv_free(k, aps_sizes[k / APS_PER_SIZE], 2048);
+  for (uint32_t j = 0; j < APS_MEDIUM; j++) adv_alloc(APS_SMALL + j, adv_size(j, 2000, 5000), 8192);
+  for (uint32_t j = 0; j < APS_MEDIUM; j++) adv_free(APS_SMALL + j, adv_size(j, 2000, 5000), 8192);
+  for (uint32_t k = 0; k < APS_SMALL; k += APS_KEEP_EVERY) adv_free(k, aps_sizes[k / APS_PER_SIZE], 2048);
 }
 
 /* ---- adv_many_free_runs: thousands of free runs of similar length ------- */
@@ -543,31 +520,13 @@ void wl_adv_pinned_slabs(void) {
  * 40 to 70 KiB each search them. */
 void wl_adv_many_free_runs(void) {
   for (uint32_t i = 0; i < AMR_RUNS; i++) {
-    uint32_t n = adv_size(i, 48 * 1024, 64 * 1024);
-    adv_p[2 * i] = (unsigned char*)b_malloc(n);
-    bench_touch(adv_p[2 * i], 64, tag_of(n, i));
-    adv_p[2 * i + 1] = (unsigned char*)b_malloc(64);
-    bench_touch(adv_p[2 * i + 1], 64, tag_of(64, i));
+    adv_alloc(2 * i, adv_size(i, 48 * 1024, 64 * 1024), 64);
+    adv_alloc(2 * i + 1, 64, 64);
   }
-  for (uint32_t i = 0; i < AMR_RUNS; i++) {
-    uint32_t n = adv_size(i, 48 * 1024, 64 * 1024);
-    bench_verify(adv_p[2 * i], 64, tag_of(n, i));
-    b_free(adv_p[2 * i], n);
-  }
-  for (uint32_t j = 0; j < AMR_REQUESTS; j++) {
-    uint32_t n = adv_size(j + 7, 40 * 1024, 70 * 1024);
-    adv_p[2 * AMR_RUNS + j] = (unsigned char*)b_malloc(n);
-    bench_touch(adv_p[2 * AMR_RUNS + j], 64, tag_of(n, j));
-  }
-  for (uint32_t j = 0; j < AMR_REQUESTS; j++) {
-    uint32_t n = adv_size(j + 7, 40 * 1024, 70 * 1024);
-    bench_verify(adv_p[2 * AMR_RUNS + j], 64, tag_of(n, j));
-    b_free(adv_p[2 * AMR_RUNS + j], n);
-  }
-  for (uint32_t i = 0; i < AMR_RUNS; i++) {
-    bench_verify(adv_p[2 * i + 1], 64, tag_of(64, i));
-    b_free(adv_p[2 * i + 1], 64);
-  }
+  for (uint32_t i = 0; i < AMR_RUNS; i++) adv_free(2 * i, adv_size(i, 48 * 1024, 64 * 1024), 64);
+  for (uint32_t j = 0; j < AMR_REQUESTS; j++) adv_alloc(2 * AMR_RUNS + j, adv_size(j + 7, 40 * 1024, 70 * 1024), 64);
+  for (uint32_t j = 0; j < AMR_REQUESTS; j++) adv_free(2 * AMR_RUNS + j, adv_size(j + 7, 40 * 1024, 70 * 1024), 64);
+  for (uint32_t i = 1; i < 2 * AMR_RUNS; i += 2) adv_free(i, 64, 64);
 }
 
 /* ---- adv_realloc_pingpong: one block between 100 B and 40,000 B --------- */
@@ -596,30 +555,19 @@ void wl_adv_realloc_pingpong(void) {
 #define ASF_STRIDE 257611u /* a prime: i * stride mod ASF_BLOCKS visits every i */
 #define ASF_BIG 200u
 #define ASF_BIG_SIZE 200000u
+_Static_assert(ASF_BLOCKS <= ADV_SLOTS, "the largest adversarial workload fits the pointer array");
 
 /* 400,000 blocks of 16 to 64 B freed in an order that jumps across the whole
  * heap, so every free list is long and spread over every slab; then 200
  * blocks of 200,000 B. */
 void wl_adv_scattered_frees(void) {
-  for (uint32_t i = 0; i < ASF_BLOCKS; i++) {
-    uint32_t n = adv_size(i, 16, 64);
-    adv_p[i] = (unsigned char*)b_malloc(n);
-    bench_touch(adv_p[i], n < 16 ? n : 16, tag_of(n, i));
-  }
+  for (uint32_t i = 0; i < ASF_BLOCKS; i++) adv_alloc(i, adv_size(i, 16, 64), 16);
   for (uint32_t j = 0; j < ASF_BLOCKS; j++) {
     uint32_t i = (uint32_t)(((uint64_t)j * ASF_STRIDE) % ASF_BLOCKS);
-    uint32_t n = adv_size(i, 16, 64);
-    bench_verify(adv_p[i], 16, tag_of(n, i));
-    b_free(adv_p[i], n);
+    adv_free(i, adv_size(i, 16, 64), 16);
   }
-  for (uint32_t j = 0; j < ASF_BIG; j++) {
-    adv_p[j] = (unsigned char*)b_malloc(ASF_BIG_SIZE);
-    bench_touch(adv_p[j], 64, tag_of(ASF_BIG_SIZE, j));
-  }
-  for (uint32_t j = 0; j < ASF_BIG; j++) {
-    bench_verify(adv_p[j], 64, tag_of(ASF_BIG_SIZE, j));
-    b_free(adv_p[j], ASF_BIG_SIZE);
-  }
+  for (uint32_t j = 0; j < ASF_BIG; j++) adv_alloc(j, ASF_BIG_SIZE, 64);
+  for (uint32_t j = 0; j < ASF_BIG; j++) adv_free(j, ASF_BIG_SIZE, 64);
 }
 
 /* ---- header_sized: 2^k plus a header -------------------------------------- */
