@@ -160,14 +160,16 @@ struct HeapChecks {
     if (has_marker(c)) {
       if (marker_word(slot) != marker(slot)) {
         StopLine line;
-        slot_name(line.text("write after free to ").address(slot).text(" ("), c).text("), found when reusing it").stop();
+        line.text("write after free to ").address(slot).text(" (");
+        slot_name(line, c).text("), found when reusing it").stop();
       }
       marker_word(slot) = 0;
     }
     const void* next = heap.free_slots_[c];
     if (next != nullptr && heap.block_class(next) != c) {
       StopLine line;
-      slot_name(line.text("write after free to ").address(slot).text(" ("), c).text("): its free-list link was overwritten").stop();
+      line.text("write after free to ").address(slot).text(" (");
+      slot_name(line, c).text("): its free-list link was overwritten").stop();
     }
   }
 };

@@ -186,7 +186,7 @@ class Heap {
 #if defined(__clang__)
         __builtin_assume(c < class_count);  // the heap wrote it: no test on the free path
 #endif
-        offset += std::size_t{(value >> slab_index_shift) & slab_index_mask} << unit_shift;
+        offset += std::size_t{slab_index(value)} << unit_shift;
         return is_slot_offset(offset, c) ? c : not_a_block;
       }
       case PageKind::big: return offset == 0 ? class_count : not_a_block;
@@ -215,10 +215,12 @@ class Heap {
     return c < class_count ? Classes::slot_size(c) : std::size_t{map().value(pages_.unit_of(p))} << unit_shift;
   }
 
-  // First unit of the slab holding the slab unit `unit`.
-  std::uint32_t slab_head(std::uint32_t unit) const noexcept {
-    return unit - ((map().value(unit) >> slab_index_shift) & slab_index_mask);
+  // A slab unit's place in its slab, from its map entry's value.
+  static std::uint32_t slab_index(std::uint32_t value) noexcept {
+    return (value >> slab_index_shift) & slab_index_mask;
   }
+  // First unit of the slab holding the slab unit `unit`.
+  std::uint32_t slab_head(std::uint32_t unit) const noexcept { return unit - slab_index(map().value(unit)); }
 
   // Whether byte `offset` of a slab of class c starts one of its slots: a
   // multiple of the slot size whose slot ends inside the slab. Every free
@@ -264,7 +266,7 @@ class Heap {
         case PageKind::slab: {
           unsigned c = value & slab_class_mask;
           if (c >= class_count || value >> slab_count_shift != 0) return "slab of no class";
-          std::uint32_t index = (value >> slab_index_shift) & slab_index_mask, head = unit - index;
+          std::uint32_t index = slab_index(value), head = unit - index;
           if (index >= slab_units_of(c) || !map().is(head, PageKind::slab) || map().value(head) != c)
             return "slab unit not in a slab of its class";
           if (index == 0) capacity[c] += slots_per_slab(c);
@@ -466,7 +468,7 @@ class Heap {
         if (!pages_.owns(slot, top)) stop_free_list(slot);
         std::uint32_t unit = pages_.unit_of(slot), value = map.value(unit);
         if (!map.is(unit, PageKind::slab) || (value & slab_class_mask) != c) stop_free_list(slot);
-        std::uint32_t head = unit - ((value >> slab_index_shift) & slab_index_mask);
+        std::uint32_t head = unit - slab_index(value);
         std::uint32_t counted = map.value(head) + (1u << slab_count_shift);
         if (counted >> slab_count_shift > slots) stop_free_list(slot);
         map.set(head, PageKind::slab, counted);

@@ -21,8 +21,8 @@
 // merge whole and a block below can grow in place.
 #pragma once
 
-#include <wasmheap/layout.hpp>
 #include <wasmheap/checked.hpp>
+#include <wasmheap/layout.hpp>
 #include <wasmheap/page_map.hpp>
 #include <wasmheap/stop.hpp>
 
