@@ -242,7 +242,8 @@ TEST(Heap, BigGrowsInPlaceAtTopOfMemory) {
   fill(p, page_size, 3);
   for (std::size_t pages = 2; pages <= 64; ++pages) {
     ASSERT_TRUE(heap->resize(p, (pages - 1) * page_size, 1, pages * page_size));
-    EXPECT_LE(heap->stats().pages_grown, pages + 1);  // and a page for the map, past 2 MiB
+    // A page for the map, past 2 MiB, and what growth took ahead (a 32nd of memory).
+    EXPECT_LE(heap->stats().pages_grown, pages + 1 + (pages + 31) / 32);
   }
   EXPECT_EQ(first_mismatch(p, page_size, 3), page_size);
 }

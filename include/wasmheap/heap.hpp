@@ -42,6 +42,13 @@ struct HeapStats {
   std::size_t blocks_live = 0;
   std::size_t big_blocks_live = 0;
   std::size_t class_blocks_live[Classes::count] = {};
+  // Work done on slow paths, which must stay bounded whatever the program
+  // does (tests count these instead of timing them).
+  std::size_t sweeps = 0;             // sweeps of empty slabs
+  std::size_t sweep_steps = 0;        // free-list steps those sweeps took
+  std::size_t free_runs_scanned = 0;  // free runs looked at to find one that fits
+  std::size_t memory_grows = 0;       // calls that grew memory
+  std::size_t map_units_moved = 0;    // units of page map copied when the map moved
 };
 
 template <class Memory, class Classes = QuarterClasses>
@@ -145,6 +152,11 @@ class Heap {
     s.bytes_held = bytes_held();
     s.bytes_held_peak = bytes_held_peak_;
     s.pages_grown = pages_.memory().pages_grown();
+    s.sweeps = sweeps_;
+    s.sweep_steps = sweep_steps_;
+    s.free_runs_scanned = pages_.work().runs_scanned;
+    s.memory_grows = pages_.work().grows;
+    s.map_units_moved = pages_.work().map_units_moved;
     return s;
   }
 
@@ -331,6 +343,7 @@ class Heap {
     for (std::uint32_t i = 0; i < units; ++i) pages_.map().set(head + i, PageKind::slab, c | i << slab_index_shift);
     slab_units_ += units;
     ++slabs_[c];
+    ++total_slabs_;
     note_held();
     bump_[c] = slab + Classes::slot_size(c);
     bump_end_[c] = slab + slots_per_slab(c) * Classes::slot_size(c);
@@ -373,61 +386,43 @@ class Heap {
     return table;
   }();
 
-  // Units for a slab or big block, best fit from the free runs. Empty slabs are
-  // swept back first, so they are reused before memory grows and before they
-  // scatter between the runs that big blocks grow into, when
-  //  - slab memory has grown by an eighth (and a page) since the last sweep:
-  //    it only shrinks by sweeps, so that growth is what some classes took
-  //    while others may have held free slots (a steady mix of sizes); or
-  //  - a quarter of it (and a page) lies free, twice what the last sweep left:
-  //    a mass free, as when a container is cleared. Free slab memory is
-  //    counted by walking the free lists, so this is looked at only on the
-  //    1st, 4th, 16th, 64th, ... call since the last sweep: a mass free is
-  //    still caught within four times the calls it took to happen, and the
-  //    walks cost less than the sweeps. Looking on every call gave the same
-  //    pages on every workload of the benchmark; never looking cost
-  //    cxx_containers 3 pages.
-  // Sweeping on every new page of free slab memory instead made
-  // random_actions_norealloc 25% slower for 1 page; sweeping only on growth
-  // cost cxx_containers 3 pages. Before memory grows for the request, one more
-  // sweep runs if any slab could be empty (a unit's worth of slots is free;
-  // the lists are walked only until that much is counted): memory grows
-  // rarely, and a sweep costs only as much as the free lists are long. Only
-  // when no slab is empty does the heap grow (or fail, at a cap).
+  // Units for a slab or big block, best fit from the free runs, or from new
+  // memory. Empty slabs go back to the page layer first, when a sweep is due
+  // (see there), so they are reused before memory grows and before they
+  // scatter between the runs that big blocks grow into.
   // `end` says which end of a free run the units come from (see alloc_big).
   std::byte* take_units(std::size_t n, std::size_t align, RunEnd end) noexcept {
-    std::size_t slab_bytes = slab_units_ << unit_shift, grown = (slab_units_ - slab_units_after_sweep_) << unit_shift;
-    if (grown >= std::max(page_size, slab_bytes / 8) ||
-        (is_power_of_four(++calls_since_sweep_) &&
-         has_free_slab_bytes(std::max(page_size, slab_bytes / 4) + 2 * free_slab_bytes_after_sweep_)))
-      sweep_empty_slabs();
-    if (std::byte* p = pages_.take(n, align, false, end)) return p;
-    if (has_free_slab_bytes(unit_size)) sweep_empty_slabs();
-    return pages_.take(n, align, true, end);  // a free run if the sweep made one, else more memory
+    if (sweep_due()) sweep_empty_slabs();
+    return pages_.take(n, align, end);
   }
 
-  static constexpr bool is_power_of_four(std::size_t x) noexcept {
-    return is_power_of_two(x) && (x & static_cast<std::size_t>(0x5555'5555'5555'5555u)) != 0;
+  // A sweep walks every free slot, so it must not run again until the heap
+  // has done work of the same order since the last one, whatever the program
+  // does between: a sweep costs at most S + R free-list steps (and the slots
+  // of bump ranges, each pushed once), where S is the free slots the last
+  // sweep left and R the slots freed since. It is due when R >= S / 2 (a
+  // sweep then costs at most 3 steps per free) or R >= slabs / 8 (S is at
+  // most the slabs' slot count, so at most 8 slabs' worth of slots, 1,024
+  // steps, per free). And only frees can empty a slab: with R = 0 a sweep
+  // would find nothing. What this gives up: up to R empty slabs may stay
+  // with their class while memory grows, fewer than an eighth of the slabs.
+  // (Sweeping whenever memory was about to grow made each growth cost as
+  // much as the free lists are long: 27-37 times dlmalloc's time on 2,000
+  // big requests after 50,000 scattered small frees.)
+  bool sweep_due() const noexcept {
+    return frees_since_sweep_ != 0 &&
+           frees_since_sweep_ >= std::min(free_slots_after_sweep_ / 2, total_slabs_ / 8);
   }
 
-  // Whether at least `enough` bytes of slab slots are free (on a free list or
-  // not yet bumped to), in all classes together. Walks the free lists, but
-  // only until it has counted that many bytes: the check before every
-  // growth asks for one unit's worth.
-  bool has_free_slab_bytes(std::size_t enough) const noexcept {
-    std::size_t bytes = 0;
-    for (unsigned c = 0; c < class_count && bytes < enough; ++c) bytes += free_slot_bytes(c, enough - bytes);
-    return bytes >= enough;
-  }
-  // Bytes of class c's free and unbumped slots, counted up to `enough` at least.
-  std::size_t free_slot_bytes(unsigned c, std::size_t enough = SIZE_MAX) const noexcept {
+  // Bytes of class c's free and unbumped slots (for stats()). Walks the free
+  // list, bounded by the slots the class's slabs hold, so a cycle stops the
+  // walk. Only reading, it need not check where each link leads: one that
+  // leads outside memory traps (on wasm) when read, and nothing is written.
+  std::size_t free_slot_bytes(unsigned c) const noexcept {
     auto bytes = static_cast<std::size_t>(bump_end_[c] - bump_[c]);
-    std::size_t slots = 0, size = Classes::slot_size(c);
-    // Bounded by the slots the class's slabs hold, so a cycle stops the walk.
-    // Only reading, it need not check where each link leads: one that leads
-    // outside memory traps (on wasm) when read, and nothing is written.
+    std::size_t slots = 0;
     const std::size_t most = slabs_[c] * slots_per_slab(c);
-    for (const FreeSlot* slot = free_slots_[c]; slot != nullptr && bytes < enough; slot = slot->next, bytes += size)
+    for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next, bytes += Classes::slot_size(c))
       if (++slots > most) stop_free_list(slot);
     return bytes;
   }
@@ -450,11 +445,11 @@ class Heap {
   // in the page map entry of its first unit (above the class id), and once to
   // unlink the slots of slabs found empty and clear the other slabs' counts.
   // Only slabs with a free slot are visited, so a sweep costs as much as the
-  // free lists are long, not the heap. Only take_units runs it (see there for
-  // when), so the alloc/free fast paths pay nothing for it.
+  // free lists are long, not the heap. Only take_units runs it, when
+  // sweep_due says so, and the alloc/free fast paths pay nothing for it.
   [[gnu::noinline]] void sweep_empty_slabs() noexcept {
     PageMap& map = pages_.map();
-    std::size_t free_bytes = 0;  // what the slabs that stay have free
+    std::size_t free_slots = 0, steps = 0;  // what the slabs that stay have free; list steps taken
     for (unsigned c = 0; c < class_count; ++c) {
       auto head_of = [&](const FreeSlot* slot) { return slab_head(pages_.unit_of(slot)); };
       // The slots not yet bumped to join the free list, so it holds every
@@ -464,7 +459,7 @@ class Heap {
       // outside the heap or its class's slabs, no slab counted past its slot
       // count. (The heap's size is read once: the map's stores cannot change it.)
       const std::uint32_t slots = slots_per_slab(c), top = pages_.top();
-      for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) {
+      for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next, ++steps) {
         if (!pages_.owns(slot, top)) stop_free_list(slot);
         std::uint32_t unit = pages_.unit_of(slot), value = map.value(unit);
         if (!map.is(unit, PageKind::slab) || (value & slab_class_mask) != c) stop_free_list(slot);
@@ -478,13 +473,13 @@ class Heap {
       // when only the slot count is left, its last slot is unlinked, and the
       // slab goes back. (Going back may put free-run links in its first
       // bytes, so no slot of it may be left on the list by then.)
-      for (FreeSlot** link = &free_slots_[c]; *link != nullptr;) {
+      for (FreeSlot** link = &free_slots_[c]; *link != nullptr; ++steps) {
         FreeSlot* slot = *link;
         std::uint32_t head = head_of(slot), count = map.value(head) >> slab_count_shift;
         if (count < slots) {
           map.set(head, PageKind::slab, c);
           link = &slot->next;
-          free_bytes += Classes::slot_size(c);
+          ++free_slots;
           continue;
         }
         *link = slot->next;
@@ -498,11 +493,13 @@ class Heap {
         pages_.give(head, units);
         slab_units_ -= units;
         --slabs_[c];
+        --total_slabs_;
       }
     }
-    free_slab_bytes_after_sweep_ = free_bytes;
-    slab_units_after_sweep_ = slab_units_;
-    calls_since_sweep_ = 0;
+    free_slots_after_sweep_ = free_slots;
+    frees_since_sweep_ = 0;
+    ++sweeps_;
+    sweep_steps_ += steps;
   }
 
   // Freeing the slot at the head of its free list again, the commonest
@@ -516,6 +513,7 @@ class Heap {
       stop("double free of", p);
     slot->next = free_slots_[c];
     free_slots_[c] = slot;
+    ++frees_since_sweep_;
     if constexpr (checked_build) Checks::slot_freed(slot, c);
   }
 
@@ -578,9 +576,11 @@ class Heap {
   std::byte* bump_end_[class_count] = {};
   std::size_t slab_units_ = 0;
   std::size_t big_bytes_live_ = 0;
-  std::size_t free_slab_bytes_after_sweep_ = 0;
-  std::size_t slab_units_after_sweep_ = 0;
-  std::size_t calls_since_sweep_ = 0;  // take_units calls since the last sweep
+  std::size_t frees_since_sweep_ = 0;       // slots freed since the last sweep (R in sweep_due)
+  std::size_t free_slots_after_sweep_ = 0;  // free slots the last sweep left (S in sweep_due)
+  std::size_t total_slabs_ = 0;
+  std::size_t sweeps_ = 0;
+  std::size_t sweep_steps_ = 0;  // free-list steps all sweeps took
   std::size_t slabs_[class_count] = {};
   std::size_t big_blocks_live_ = 0;
   std::size_t bytes_held_peak_ = 0;

@@ -12,13 +12,16 @@
 //
 // Free runs keep their links in their own first unit; their lengths live in the
 // page map at both ends (boundary tags), which is how a freed run finds its left
-// neighbour's start. Runs up to 46 units have a bin per length; longer ones, a
-// bin per power of two.
+// neighbour's start. Runs up to 32 units have a bin per length; longer ones, a
+// bin per quarter of a power of two.
 //
 // The page map grows with the heap (see page_map.hpp): once the heap outgrows
 // the map inside the heap object, the map takes the heap's last units, and
 // whenever memory grows, it moves up to the new top, so free runs below it
-// merge whole and a block below can grow in place.
+// merge whole and a block below can grow in place. Memory grows by at least
+// a 32nd of the heap at a time (see grow_top_run), so growths are few and
+// moving the map (a 256th of the heap) costs an eighth of a byte per byte
+// grown.
 #pragma once
 
 #include <wasmheap/checked.hpp>
@@ -58,6 +61,14 @@ class PageRuns {
   std::byte* address_of(std::uint32_t unit) const noexcept {
     return reinterpret_cast<std::byte*>(origin_ + (std::uintptr_t{unit} << unit_shift));
   }
+  // Work done on slow paths, for tests that make sure it stays bounded.
+  struct Work {
+    std::size_t runs_scanned = 0;     // free runs looked at by best_fit
+    std::size_t grows = 0;            // calls that grew memory
+    std::size_t map_units_moved = 0;  // units of map copied when it moved
+  };
+  const Work& work() const noexcept { return work_; }
+
   // Whether p points into memory below the heap's top (so its map entry is meaningful).
   bool owns(const void* p) const noexcept { return owns(p, top_); }
   // The same, for a loop that has read top() once.
@@ -69,20 +80,19 @@ class PageRuns {
   std::uint32_t top() const noexcept { return top_; }
 
   // A run of n units starting at an address aligned to `align` bytes, marked in
-  // the map as a big block of n units; nullptr when memory cannot (or, without
-  // may_grow, must not) grow enough. The units come from the low end of the
+  // the map as a big block of n units; nullptr when memory cannot grow
+  // enough. The units come from the low end of the
   // free run they fit best, or with RunEnd::high, from its high end unless it
   // is the top run, which memory growth extends: a block at its low end can
   // grow in place into the rest.
-  std::byte* take(std::size_t n, std::size_t align = unit_size, bool may_grow = true,
-                  RunEnd end = RunEnd::low) noexcept {
+  std::byte* take(std::size_t n, std::size_t align = unit_size, RunEnd end = RunEnd::low) noexcept {
     std::size_t slack = align > unit_size ? (align >> unit_shift) - 1 : 0;
     if (n == 0 || n + slack > max_units) return nullptr;
     auto span = static_cast<std::uint32_t>(n + slack);
     start();
     std::uint32_t first = 0;
     if (!best_fit(span, first)) {
-      if (!may_grow || !grow_top_run(span, false)) return nullptr;
+      if (!grow_top_run(span, false)) return nullptr;
       first = free_top() - map_.value(free_top() - 1);
     }
     if (first + map_.value(first) == free_top()) end = RunEnd::low;
@@ -165,7 +175,7 @@ class PageRuns {
     }
     std::uint32_t binned = 0;
     for (unsigned b = 0; b < bin_count; ++b) {
-      bool marked = (nonempty_ >> b & 1) != 0;
+      bool marked = bin_marked(b);
       if (marked != (bins_[b] != nullptr)) return "bitmap of non-empty bins out of step with the bins";
       const FreeRun* prev = nullptr;
       for (const FreeRun* run = bins_[b]; run != nullptr; prev = run, run = run->next) {
@@ -184,24 +194,37 @@ class PageRuns {
     FreeRun* next;
     FreeRun* prev;
   };
-  // Runs of up to 46 units each have a bin of their own, so a request for
-  // any slab (at most 32 units) or a big block up to 46 KiB finds a run that
-  // fits in O(1), through the bitmap of non-empty bins; longer runs share a
-  // bin per power of two (47 to 63 units share one), and a request takes the
-  // smallest in the first bin that has one that fits. With 46, the bins fill
-  // one 64-bit word of bitmap.
-  static constexpr unsigned exact_bins = 46;
-  static constexpr unsigned bin_count =
-      exact_bins + std::bit_width(max_units) - std::bit_width(std::size_t{exact_bins}) + 1;
-  static_assert(bin_count == 64);
+  // Runs of up to 32 units each have a bin of their own, so a request for
+  // a slab or a big block up to 32 KiB finds a run that fits in O(1), through
+  // the bitmap of non-empty bins. Longer runs have a bin per quarter of a
+  // power of two (33-39 units, 40-47, 48-55, 56-63, 64-79, ...): every run
+  // in a bin above a request's own fits it, so best_fit looks at a few runs
+  // of the request's bin for the best and otherwise takes the first run of
+  // the next non-empty bin, which is at most a quarter larger than needed
+  // (the rest stays free) -- never a scan of a whole bin.
+  static constexpr unsigned exact_bins = 32;
+  static constexpr unsigned first_split_octave = std::bit_width(exact_bins) - 1;  // 33 units lie in [2^5, 2^6)
+  // The last bin holds runs of max_units (a power of two) and no more.
+  static constexpr unsigned bin_count = exact_bins + 4 * (std::bit_width(max_units) - 1 - first_split_octave) + 1;
+  static constexpr unsigned bitmap_words = (bin_count + 63) / 64;
+  static constexpr unsigned runs_looked_at = 8;  // in a request's own split bin (best_fit)
   static unsigned bin_of(std::uint32_t units) noexcept {
-    return units <= exact_bins ? units - 1
-                               : exact_bins + std::bit_width(units) - std::bit_width(std::uint32_t{exact_bins});
+    if (units <= exact_bins) return units - 1;
+    unsigned octave = static_cast<unsigned>(std::bit_width(units)) - 1;
+    return exact_bins + 4 * (octave - first_split_octave) + ((units >> (octave - 2)) & 3);
   }
   // The first non-empty bin at or above b; bin_count if none.
   unsigned next_bin(unsigned b) const noexcept {
-    std::uint64_t bits = b < bin_count ? nonempty_ >> b << b : 0;
-    return bits != 0 ? std::countr_zero(bits) : bin_count;
+    for (unsigned w = b / 64; w < bitmap_words; ++w) {
+      std::uint64_t bits = nonempty_[w] & (w == b / 64 ? ~std::uint64_t{0} << (b % 64) : ~std::uint64_t{0});
+      if (bits != 0) return w * 64 + static_cast<unsigned>(std::countr_zero(bits));
+    }
+    return bin_count;
+  }
+  bool bin_marked(unsigned b) const noexcept { return (nonempty_[b / 64] >> (b % 64) & 1) != 0; }
+  void mark_bin(unsigned b, bool nonempty) noexcept {
+    std::uint64_t bit = std::uint64_t{1} << (b % 64);
+    nonempty_[b / 64] = nonempty ? nonempty_[b / 64] | bit : nonempty_[b / 64] & ~bit;
   }
 
   FreeRun* run_at(std::uint32_t unit) const noexcept { return reinterpret_cast<FreeRun*>(address_of(unit)); }
@@ -244,7 +267,7 @@ class PageRuns {
     unsigned b = bin_of(len);
     FreeRun*& head = bins_[b];
     if constexpr (checked_build) set_canary(run);
-    nonempty_ |= std::uint64_t{1} << b;
+    mark_bin(b, true);
     run->next = head;
     run->prev = nullptr;
     if (head != nullptr) head->prev = run;
@@ -268,7 +291,7 @@ class PageRuns {
       prev->next = next;
     } else {
       bins_[b] = next;
-      if (next == nullptr) nonempty_ &= ~(std::uint64_t{1} << b);
+      if (next == nullptr) mark_bin(b, false);
     }
     if (next != nullptr) next->prev = prev;
   }
@@ -304,18 +327,17 @@ class PageRuns {
         StopLine().text("write after free to ").address(words + i).text(" (free memory), found when reusing it").stop();
   }
 
-  // A run of exactly n units if there is one, else the smallest that fits in
-  // the first bin that has one (in a bin of its own size, any run fits).
-  bool best_fit(std::uint32_t n, std::uint32_t& found) const noexcept {
-    for (unsigned b = next_bin(bin_of(n)); b < bin_count; b = next_bin(b + 1)) {
-      if (b < exact_bins) {
-        found = unit_of(bins_[b]);
-        return true;
-      }
-      std::uint32_t best_len = 0, runs = 0;
-      for (FreeRun* run = bins_[b]; run != nullptr; run = run->next) {
-        // A bin holds fewer runs than the heap has units, all free.
-        if (++runs > top_ || !is_run_head(run)) stop_free_runs(run);
+  // A free run of at least n units: the first of the smallest non-empty
+  // exact bin that fits; in a split bin, the best fit among the first few
+  // runs of the request's own bin, else the first run of the next non-empty
+  // bin. At most runs_looked_at + 1 runs are looked at.
+  bool best_fit(std::uint32_t n, std::uint32_t& found) noexcept {
+    unsigned own = bin_of(n), b = next_bin(own);
+    if (b == own && b >= exact_bins) {
+      std::uint32_t best_len = 0, looked = 0;
+      for (FreeRun* run = bins_[b]; run != nullptr && looked < runs_looked_at; run = run->next) {
+        ++looked;
+        if (!is_run_head(run)) stop_free_runs(run);
         std::uint32_t unit = unit_of(run), len = map_.value(unit);
         if (len >= n && (best_len == 0 || len < best_len)) {
           found = unit;
@@ -323,9 +345,15 @@ class PageRuns {
           if (len == n) break;
         }
       }
+      work_.runs_scanned += looked;
       if (best_len != 0) return true;
+      b = next_bin(b + 1);
     }
-    return false;
+    if (b >= bin_count) return false;
+    ++work_.runs_scanned;
+    if (!is_run_head(bins_[b])) stop_free_runs(bins_[b]);
+    found = unit_of(bins_[b]);
+    return true;
   }
 
   // Takes n units from the low or high end of the free run at `first`, leaving
@@ -356,6 +384,13 @@ class PageRuns {
   // `contiguous`, fails unless the new pages follow the heap's top (memory
   // grown by someone else lies between); without, the heap's top moves past
   // the foreign pages.
+  //
+  // Memory grows by what the request lacks, but by at least a 32nd of the
+  // heap: a growth costs the engine far more than its pages (V8 also does
+  // garbage-collector work on each), so a heap grown by a page at a time
+  // spent a third of SQLite's time here; and each growth moves the map. The
+  // extra is at most a 32nd of the heap, free at its top for what comes
+  // next; if memory cannot grow that much, it grows by what is needed.
   bool grow_top_run(std::uint32_t n, bool contiguous) noexcept {
     std::size_t old_end = memory_units();
     std::uint32_t old_top = top_, old_map = free_top();
@@ -374,9 +409,15 @@ class PageRuns {
       end = old_end + (needed - old_end + units_per_page - 1) / units_per_page * units_per_page;
     } while (end < run_start + n + map_units_at(end));
     if (end > max_units) return false;
-    bool map_moves = map_units_at(end) != 0;
+    std::size_t least = end;
+    end = std::min(max_units, std::max(end, old_end + (old_end / growth_fraction + units_per_page - 1) /
+                                                          units_per_page * units_per_page));
+    if (end < run_start + n + map_units_at(end)) end = least;
     std::byte* fresh = memory_.grow((end - old_end) / units_per_page);
+    if (fresh == nullptr && end > least) fresh = memory_.grow(((end = least) - old_end) / units_per_page);
     if (fresh == nullptr) return false;
+    ++work_.grows;
+    bool map_moves = map_units_at(end) != 0;
     // Memory grown by someone else since it was measured: those pages are foreign now.
     if (unit_of(fresh) != old_end) return grow_top_run(n, contiguous);
     top_ = static_cast<std::uint32_t>(end);
@@ -398,6 +439,7 @@ class PageRuns {
   // blocks land in is that sensitive to where the top run ends.
   std::uint32_t move_map_to_top() noexcept {
     std::uint32_t units = map_units(top_), first = top_ - units;
+    work_.map_units_moved += map_units(map_.capacity());
     map_.move_to(reinterpret_cast<std::uint32_t*>(address_of(first)), top_);
     mark_interior(first + 1, top_);
     map_.set(first, PageKind::page_map, units);
@@ -412,8 +454,11 @@ class PageRuns {
     for (std::uint32_t unit = from; unit < to; ++unit) map_.set(unit, PageKind::interior);
   }
 
+  static constexpr std::size_t growth_fraction = 32;  // memory grows by at least 1/32 of the heap
+
   FreeRun* bins_[bin_count] = {};
-  std::uint64_t nonempty_ = 0;  // bit b: bins_[b] is not empty
+  std::uint64_t nonempty_[bitmap_words] = {};  // bit b: bins_[b] is not empty
+  Work work_;
   std::uintptr_t origin_ = 0;  // address of unit 0
   bool started_ = false;
   std::uint32_t top_ = 0;  // one past the highest unit the heap has grown
