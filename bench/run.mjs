@@ -7,12 +7,13 @@
 //   node bench/run.mjs --full          more warm-ups and timed runs
 //   options: --engines=node,chromium  --variants=a,b  --workloads=a,b
 //            --runs=N --warmups=N --rounds=N  --skip-setup  --strict (exit 1 if a workload failed)
+//            --program-runs=N --program-warmups=N --program-rounds=N (the real programs')
 //            --report-only (re-render latest.md and report.html from latest.json)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { BENCH, ROOT, VARIANTS, ZIG, buildAll, jobs } from './lib/build.mjs';
+import { BENCH, JS_INPUT, ROOT, VARIANTS, ZIG, buildAll, jobs, tableNames } from './lib/build.mjs';
 import { ensurePrereqs, versionOf } from './lib/setup.mjs';
 import { markdown, html } from './lib/report.mjs';
 
@@ -46,9 +47,23 @@ const settings = {
   runs: Number(opt('runs', full ? 21 : 8)),
   rounds: Number(opt('rounds', full ? 3 : 2)),
 };
+// The real programs run for 0.1-1 s each, a hundred times an allocator
+// workload's run: fewer runs (the first run, which measures pages, is the
+// only warm-up in quick mode).
+const programSettings = {
+  warmups: Number(opt('program-warmups', full ? 2 : 1)),
+  runs: Number(opt('program-runs', full ? 9 : 4)),
+  rounds: Number(opt('program-rounds', full ? 3 : 2)),
+};
 const engines = opt('engines', 'node,chromium').split(',');
 const variants = opt('variants', VARIANTS.join(',')).split(',');
 const onlyWorkloads = opt('workloads', null)?.split(',') ?? null;
+// Which of the two modules have selected workloads (their tables, read from the sources).
+const knownPrograms = tableNames('program');
+const knownSynthetic = tableNames('synthetic');
+const wantPrograms = !onlyWorkloads || onlyWorkloads.some((w) => knownPrograms.includes(w));
+const wantSynthetic = !onlyWorkloads || onlyWorkloads.some((w) => knownSynthetic.includes(w));
+for (const w of onlyWorkloads ?? []) if (!knownPrograms.includes(w) && !knownSynthetic.includes(w)) throw new Error(`unknown workload ${w}`);
 const log = (m) => process.stderr.write(m + '\n');
 
 for (const v of variants) if (!VARIANTS.includes(v)) throw new Error(`unknown variant ${v}; known: ${VARIANTS.join(', ')}`);
@@ -64,11 +79,20 @@ const manifest = await buildAll({ variants, log });
 log(`built in ${since(phase)}`);
 const built = variants.filter((v) => manifest.variants[v]?.wasm);
 for (const v of variants) if (!built.includes(v)) log(`skipping ${v}: ${manifest.variants[v]?.reason}`);
+const builtReal = variants.filter((v) => manifest.variants[v]?.real_wasm);
+for (const v of built) if (!builtReal.includes(v)) log(`skipping the real programs of ${v}: ${manifest.variants[v]?.real_reason}`);
+
+// The two matrices each engine runs: the real programs first.
+const matrices = [
+  ...(wantPrograms ? [{ kind: 'program', ...programSettings, variants: builtReal, wasm: (v) => manifest.variants[v].real_wasm }] : []),
+  ...(wantSynthetic ? [{ kind: 'synthetic', ...settings, variants: built, wasm: (v) => manifest.variants[v].wasm }] : []),
+].filter((m) => m.variants.length);
 
 // ---- run ----------------------------------------------------------------------------
 const results = [];
 const engineInfo = {};
 let workloadNames = null;
+let programNames = null;
 
 function record(engine, variant, r) {
   results.push({ ...r, engine, variant });
@@ -79,16 +103,17 @@ function nodeMatrix() {
   return new Promise((resolve) => {
     // --no-liftoff: optimised (TurboFan) code from the start, so a short
     // warm-up measures the same code tier as a long one.
-    const args = [
-      '--expose-gc',
-      '--no-liftoff',
-      join(BENCH, 'lib/node_worker.mjs'),
-      settings.warmups,
-      settings.runs,
-      settings.rounds,
-      onlyWorkloads ? onlyWorkloads.join(',') : '-',
-      ...built.map((v) => `${v}=${join(BENCH, manifest.variants[v].wasm)}`),
-    ];
+    const config = {
+      only: onlyWorkloads,
+      matrices: matrices.map((m) => ({
+        kind: m.kind,
+        warmups: m.warmups,
+        runs: m.runs,
+        rounds: m.rounds,
+        modules: Object.fromEntries(m.variants.map((v) => [v, join(BENCH, m.wasm(v))])),
+      })),
+    };
+    const args = ['--expose-gc', '--no-liftoff', join(BENCH, 'lib/node_worker.mjs'), JSON.stringify(config)];
     const child = spawn(process.execPath, args.map(String), { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -105,10 +130,15 @@ function nodeMatrix() {
 function recordAll(engine, out) {
   if (out.error) for (const v of built) record(engine, v, { workload: '*', reason: out.error });
   for (const x of out.results ?? []) record(engine, x.variant, x);
-  workloadNames ??= out.results?.length ? [...new Set(out.results.map((x) => x.workload))] : null;
+  const names = (kind) => {
+    const ws = (out.results ?? []).filter((x) => (x.kind ?? 'synthetic') === kind).map((x) => x.workload);
+    return ws.length ? [...new Set(ws)] : null;
+  };
+  workloadNames ??= names('synthetic');
+  programNames ??= names('program');
 }
 
-if (engines.includes('node') && built.length) {
+if (engines.includes('node') && matrices.length) {
   engineInfo.node = {
     label: `Node ${process.version} (V8 ${process.versions.v8})`,
     notes: 'flags --no-liftoff --expose-gc; WASI imports from bench/lib/wasi.mjs; timer process.hrtime (ns)',
@@ -119,17 +149,20 @@ if (engines.includes('node') && built.length) {
   log(`node done in ${since(phase)}`);
 }
 
-if (engines.includes('chromium') && built.length) {
+if (engines.includes('chromium') && matrices.length) {
   try {
     const { runChromium } = await import('./lib/chromium_engine.mjs');
     log('chromium: running the matrix');
     phase = Date.now();
     const out = await runChromium({
       root: BENCH,
-      variants: built.map((v) => ({ name: v, wasm: manifest.variants[v].wasm })),
-      warmups: settings.warmups,
-      runs: settings.runs,
-      rounds: settings.rounds,
+      matrices: matrices.map((m) => ({
+        kind: m.kind,
+        warmups: m.warmups,
+        runs: m.runs,
+        rounds: m.rounds,
+        modules: m.variants.map((v) => ({ name: v, wasm: m.wasm(v) })),
+      })),
       only: onlyWorkloads,
       log,
     });
@@ -146,17 +179,36 @@ if (engines.includes('chromium') && built.length) {
   }
 }
 
-// Variants that were not built get a row per workload saying why.
-workloadNames ??= onlyWorkloads ?? [];
+// Variants that were not built get a row per workload saying why; so do
+// variants whose real-program module was not built, for each program.
+workloadNames ??= wantSynthetic ? knownSynthetic.filter((w) => !onlyWorkloads || onlyWorkloads.includes(w)) : [];
+programNames ??= wantPrograms ? knownPrograms.filter((w) => !onlyWorkloads || onlyWorkloads.includes(w)) : [];
 for (const engine of engines) {
   for (const v of variants.filter((x) => !built.includes(x))) {
     for (const w of workloadNames) {
       results.push({ engine, variant: v, workload: w, ns_per_op_median: null, ns_per_op_min: null, pages_added: null, peak_live_bytes: null, skipped: true, reason: manifest.variants[v]?.reason ?? 'not built' });
     }
   }
+  for (const v of variants.filter((x) => !builtReal.includes(x))) {
+    for (const w of programNames) {
+      results.push({ engine, variant: v, workload: w, kind: 'program', run_ms_median: null, run_ms_min: null, pages_added: null, skipped: true, reason: manifest.variants[v]?.real_reason ?? manifest.variants[v]?.reason ?? 'not built' });
+    }
+  }
 }
 
 // ---- write ------------------------------------------------------------------------
+function packageVersions() {
+  const out = {};
+  for (const p of ['better-sqlite3', 'tree-sitter', 'tree-sitter-javascript', JS_INPUT.package]) {
+    try {
+      out[p] = JSON.parse(readFileSync(join(BENCH, 'node_modules', p, 'package.json'), 'utf8')).version;
+    } catch {
+      out[p] = null;
+    }
+  }
+  return out;
+}
+
 function gitDescribe() {
   const head = versionOf('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
   const dirty = versionOf('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no']);
@@ -165,13 +217,30 @@ function gitDescribe() {
 
 const data = {
   generated: new Date().toISOString(),
-  settings: { ...settings, engines, only_workloads: onlyWorkloads },
+  settings: { ...settings, programs: programSettings, engines, only_workloads: onlyWorkloads },
   variants,
+  // The real programs (ms per run) and the synthetic workloads (ns per op).
+  programs: programNames,
   workloads: workloadNames,
+  program_sources: {
+    sqlite: 'better-sqlite3 deps/sqlite3/sqlite3.c',
+    tree_sitter: 'tree-sitter vendor/tree-sitter/lib/src/lib.c, tree-sitter-javascript src/parser.c and src/scanner.c',
+    js_input: `${JS_INPUT.package}/${JS_INPUT.path}`,
+    versions: packageVersions(),
+  },
   results: results.map((r) => ({
     engine: r.engine,
     variant: r.variant,
     workload: r.workload,
+    ...(r.kind === 'program'
+      ? {
+          kind: 'program',
+          run_ms_median: r.run_ms_median ?? null,
+          run_ms_min: r.run_ms_min ?? null,
+          checksum: r.checksum ?? null,
+          ...(r.checksum_ok === false ? { checksum_ok: false } : {}),
+        }
+      : {}),
     ns_per_op_median: r.ns_per_op_median ?? null,
     ns_per_op_min: r.ns_per_op_min ?? null,
     pages_added: r.pages_added ?? null,
@@ -217,11 +286,13 @@ function stability(previous) {
   if (!previous?.results) return null;
   const key = (r) => `${r.engine}/${r.variant}/${r.workload}`;
   const ratios = (all) => {
-    const base = new Map(all.filter((r) => r.variant === 'dlmalloc').map((r) => [`${r.engine}/${r.workload}`, r.ns_per_op_median]));
+    // ns per op, or a real program's ms per run.
+    const time = (r) => r.ns_per_op_median ?? r.run_ms_median;
+    const base = new Map(all.filter((r) => r.variant === 'dlmalloc').map((r) => [`${r.engine}/${r.workload}`, time(r)]));
     const out = new Map();
     for (const r of all) {
       const b = base.get(`${r.engine}/${r.workload}`);
-      if (r.variant !== 'dlmalloc' && r.ns_per_op_median && b) out.set(key(r), r.ns_per_op_median / b);
+      if (r.variant !== 'dlmalloc' && time(r) && b) out.set(key(r), time(r) / b);
     }
     return out;
   };

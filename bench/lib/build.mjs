@@ -8,6 +8,11 @@
 //   Emscripten variants (emmalloc, emdlmalloc): emcc 3.1.6 (clang-14 inside),
 //     -sSTANDALONE_WASM to a .wasm, run with the same WASI imports.
 //   zig: Zig 0.11 from the npm package, objects linked by wasm-ld-19.
+//
+// Two modules per variant: build/wasm/<variant>.wasm (the synthetic
+// workloads) and build/wasm/real/<variant>.wasm (the real programs: SQLite and
+// tree-sitter, compiled from the sources their npm packages ship, with the
+// drivers in src/real/). Both link the same harness and allocator.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -73,19 +78,21 @@ function mtime(p) {
 // Whether `out` is newer than every input and than this file, which holds
 // the flags (so a rerun skips finished steps, and a change of flags redoes them).
 const SELF = fileURLToPath(import.meta.url);
-function fresh(out, inputs) {
+function fresh(out, inputs, self = true) {
   const t = mtime(out);
-  return t > 0 && [...inputs, SELF].every((i) => mtime(i) >= 0 && mtime(i) <= t);
+  return t > 0 && [...inputs, ...(self ? [SELF] : [])].every((i) => mtime(i) >= 0 && mtime(i) <= t);
 }
 
 // Reruns a build step unless its output is newer than its inputs and was made
 // by the same command line (kept beside it in <out>.cmd): linking other
 // libraries of the same age, say through WASMHEAP_LIB_DIR, must relink.
-async function step(out, inputs, cmd, args, opts) {
+// `self: false` (the vendored programs' objects, slow to compile) leaves this
+// file out of the inputs: only their sources and command line count.
+async function step(out, inputs, cmd, args, opts = {}) {
   mkdirSync(dirname(out), { recursive: true });
   const stamp = `${out}.cmd`;
   const line = JSON.stringify([cmd, ...args]);
-  if (fresh(out, inputs) && existsSync(stamp) && readFileSync(stamp, 'utf8') === line) return out;
+  if (fresh(out, inputs, opts.self ?? true) && existsSync(stamp) && readFileSync(stamp, 'utf8') === line) return out;
   await run(cmd, args, opts);
   writeFileSync(stamp, line);
   return out;
@@ -115,6 +122,7 @@ const WASI_LINK = ['-mexec-model=reactor', `-fuse-ld=${WASM_LD}`, '-Wl,--max-mem
 
 const SOURCES = {
   harness: join(SRC, 'harness.c'),
+  table: join(SRC, 'workload_table.c'),
   workloads: join(SRC, 'workloads.c'),
   cxx: join(SRC, 'cxx_containers.cpp'),
   bump: join(SRC, 'bump.c'),
@@ -122,6 +130,63 @@ const SOURCES = {
   zig: join(SRC, 'zig_shim.zig'),
 };
 const HEADERS = [join(SRC, 'bench.h'), join(SRC, 'sized_api.h')];
+
+// ---- the real programs ------------------------------------------------------------
+
+// Sources shipped by npm packages pinned in package-lock.json, compiled as
+// they are (warnings off: not our code).
+const NM = join(BENCH, 'node_modules');
+const SQLITE_DIR = join(NM, 'better-sqlite3/deps/sqlite3');
+const TS_LIB = join(NM, 'tree-sitter/vendor/tree-sitter/lib');
+const TS_JS = join(NM, 'tree-sitter-javascript/src');
+// The JavaScript file tree-sitter parses, embedded in the module.
+export const JS_INPUT = { package: 'three', path: 'build/three.module.js' };
+const JS_INPUT_FILE = join(NM, JS_INPUT.package, JS_INPUT.path);
+const REAL_SRC = join(SRC, 'real');
+const REAL_DRIVERS = ['programs', 'sqlite_workloads', 'sqlite_vfs', 'treesitter'];
+const REAL_HEADERS = [...HEADERS, join(REAL_SRC, 'real.h'), join(SQLITE_DIR, 'sqlite3.h'), join(TS_LIB, 'include/tree_sitter/api.h')];
+const REAL_INCLUDES = [`-I${SQLITE_DIR}`, `-I${join(TS_LIB, 'include')}`];
+// SQLite: no threads, no extension loading, no WAL (no shared memory in
+// wasm), and the application's OS layer (src/real/sqlite_vfs.c: memory-only
+// files, fixed time and randomness), the same under both toolchains. Memory
+// comes from the system malloc, SQLite's default.
+const SQLITE_FLAGS = ['-DSQLITE_THREADSAFE=0', '-DSQLITE_OMIT_LOAD_EXTENSION', '-DSQLITE_OMIT_WAL', '-DSQLITE_OS_OTHER=1'];
+// The objects of the vendored sources: [name, source, flags, inputs]. A
+// package.json is an input, so another version of the package recompiles.
+const pkg = (name) => join(NM, name, 'package.json');
+const VENDOR = [
+  ['sqlite3', join(SQLITE_DIR, 'sqlite3.c'), SQLITE_FLAGS, [join(SQLITE_DIR, 'sqlite3.h'), pkg('better-sqlite3')]],
+  ['tree_sitter', join(TS_LIB, 'src/lib.c'), [`-I${join(TS_LIB, 'include')}`, `-I${join(TS_LIB, 'src')}`], [pkg('tree-sitter')]],
+  ['ts_javascript_parser', join(TS_JS, 'parser.c'), [`-I${TS_JS}`], [pkg('tree-sitter-javascript')]],
+  ['ts_javascript_scanner', join(TS_JS, 'scanner.c'), [`-I${TS_JS}`], [pkg('tree-sitter-javascript')]],
+];
+
+// Writes the JavaScript file as a C string (octal escapes for anything but
+// printable ASCII, and for quotes, backslashes and question marks, so no
+// escape or trigraph can run into the next character), plus a scratch buffer
+// for the edited copy (the file's length plus 256 bytes). Returns its path.
+function generateJsInput() {
+  const out = join(OUT, 'gen', 'js_input.c');
+  if (fresh(out, [JS_INPUT_FILE])) return out;
+  const bytes = readFileSync(JS_INPUT_FILE);
+  const lines = [];
+  for (let i = 0; i < bytes.length; i += 100) {
+    let s = '';
+    for (const c of bytes.subarray(i, i + 100)) {
+      s += c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c && c !== 0x3f ? String.fromCharCode(c) : '\\' + c.toString(8).padStart(3, '0');
+    }
+    lines.push(`"${s}"`);
+  }
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(
+    out,
+    `/* Generated by bench/lib/build.mjs from node_modules/${JS_INPUT.package}/${JS_INPUT.path} (${bytes.length} bytes). */\n` +
+      `const unsigned char real_js_input[${bytes.length + 1}] =\n${lines.join('\n')};\n` +
+      `const unsigned int real_js_input_len = ${bytes.length};\n` +
+      `unsigned char real_js_scratch[${bytes.length + 256}];\n`,
+  );
+  return out;
+}
 
 // ---- wasi-libc objects --------------------------------------------------------
 
@@ -157,6 +222,36 @@ function zigObj(name, mode) {
     '--global-cache-dir',
     join(OUT, 'zig-global-cache'),
   ]);
+}
+
+// The real programs' objects. tc: 'wasi' (clang-19, wasi-libc) or 'em'
+// (emcc). Drivers get the workloads' flags; the vendored sources only -O2,
+// -mbulk-memory (their copies then use memory.copy under both toolchains, as
+// the workloads' do) and their own defines.
+function realObj(tc, name, src) {
+  const dir = tc === 'wasi' ? 'obj' : 'obj-emcc';
+  const out = join(OUT, dir, 'real', `${name}.o`);
+  const args = ['-O2', ...WORKLOAD_FLAGS, '-std=gnu11', ...REAL_INCLUDES, '-c', src, '-o', out];
+  return tc === 'wasi' ? step(out, [src, ...REAL_HEADERS], 'clang-19', [...WASI, ...args]) : step(out, [src, ...REAL_HEADERS], 'emcc', args);
+}
+
+function vendorObj(tc, name, src, flags, inputs) {
+  const dir = tc === 'wasi' ? 'obj' : 'obj-emcc';
+  const out = join(OUT, dir, 'vendor', `${name}.o`);
+  const args = ['-O2', '-mbulk-memory', '-w', ...flags, '-c', src, '-o', out];
+  return tc === 'wasi'
+    ? step(out, [src, ...inputs], 'clang-19', [...WASI, ...args], { self: false })
+    : step(out, [src, ...inputs], 'emcc', args, { self: false });
+}
+
+// Every object of the real-program module but the harness and allocator, for
+// one toolchain. SQLite's amalgamation is left out: it is compiled on its own
+// (one compile of it at a time).
+function realSteps(tc, jsInput) {
+  const steps = REAL_DRIVERS.map((d) => () => realObj(tc, `real_${d}`, join(REAL_SRC, `${d}.c`)));
+  for (const [name, src, flags, inputs] of VENDOR.slice(1)) steps.push(() => vendorObj(tc, name, src, flags, inputs));
+  steps.push(() => vendorObj(tc, 'js_input', jsInput, [], []));
+  return steps;
 }
 
 // ---- wasmheap's libraries -------------------------------------------------------
@@ -285,6 +380,7 @@ export async function buildAll({ variants = VARIANTS, log = (m) => process.stder
   log('building objects (clang-19, zig, emcc)');
   const objSteps = {
     harness: () => clangObj('harness', SOURCES.harness, '-O2'),
+    table: () => clangObj('workload_table', SOURCES.table, '-O2'),
     workloads: () => clangObj('workloads', SOURCES.workloads, '-O2'),
     cxx: () => clangObj('cxx_containers', SOURCES.cxx, '-O2'),
     bump: () => clangObj('bump', SOURCES.bump, '-O2'),
@@ -298,6 +394,7 @@ export async function buildAll({ variants = VARIANTS, log = (m) => process.stder
   };
   const emSteps = {
     harness: () => emccObj('harness', SOURCES.harness),
+    table: () => emccObj('workload_table', SOURCES.table),
     workloads: () => emccObj('workloads', SOURCES.workloads),
     cxx: () => emccObj('cxx_containers', SOURCES.cxx),
     bumpOz: () => step(join(OUT, 'obj-emcc', 'bump_oz.o'), [SOURCES.bump, ...HEADERS], 'emcc', ['-Oz', '-std=gnu11', '-c', SOURCES.bump, '-o', join(OUT, 'obj-emcc', 'bump_oz.o')]),
@@ -306,24 +403,69 @@ export async function buildAll({ variants = VARIANTS, log = (m) => process.stder
   const needEm = want('emmalloc') || want('emdlmalloc');
   const keys = Object.keys(objSteps);
   const emKeys = needEm ? Object.keys(emSteps) : [];
-  const res = await pool(J, [...keys.map((k) => objSteps[k]), ...emKeys.map((k) => emSteps[k])]);
+
+  // The real programs: their sources must have been installed (npm ci).
+  const tcs = needEm ? ['wasi', 'em'] : ['wasi'];
+  let realReason = null;
+  let jsInput = null;
+  const missing = [JS_INPUT_FILE, ...VENDOR.map((v) => v[1])].filter((f) => !existsSync(f));
+  if (missing.length) realReason = `not installed (npm ci in bench/): ${missing.map((f) => relative(BENCH, f)).join(', ')}`;
+  else jsInput = generateJsInput();
+  // SQLite's amalgamation (9 MB of C) compiles in one step per toolchain, one
+  // after the other, so it never takes both cores; the rest share the pool.
+  const sqliteChain = async () => {
+    const out = {};
+    for (const tc of tcs) {
+      try {
+        out[tc] = { ok: true, value: await vendorObj(tc, ...VENDOR[0]) };
+      } catch (e) {
+        out[tc] = { ok: false, error: e };
+      }
+    }
+    return out;
+  };
+  const realLists = Object.fromEntries(tcs.map((tc) => [tc, realReason ? [] : realSteps(tc, jsInput)]));
+  const realFlat = tcs.flatMap((tc) => realLists[tc]);
+  const res = await pool(J, [
+    ...(realReason ? [] : [sqliteChain]),
+    ...keys.map((k) => objSteps[k]),
+    ...emKeys.map((k) => emSteps[k]),
+    ...realFlat,
+  ]);
+  const sqliteRes = realReason ? null : res.shift().value;
   const obj = {};
   const em = {};
   keys.forEach((k, i) => (obj[k] = res[i]));
   emKeys.forEach((k, i) => (em[k] = res[keys.length + i]));
+  // Per toolchain: the real programs' objects (without harness and allocator), or why not.
+  const realObjs = {};
+  let at = keys.length + emKeys.length;
+  for (const tc of tcs) {
+    if (realReason) {
+      realObjs[tc] = { reason: realReason };
+      continue;
+    }
+    const rs = [sqliteRes[tc], ...res.slice(at, at + realLists[tc].length)];
+    at += realLists[tc].length;
+    const bad = rs.find((r) => !r.ok);
+    realObjs[tc] = bad ? { reason: `compile failed: ${firstError(bad.error.message)}` } : { objs: rs.map((r) => r.value) };
+    if (bad) log(`real programs (${tc}): ${bad.error.message.slice(0, 2000)}`);
+  }
   // The wasi-libc objects every variant needs must build; zig's and the
   // wasmheap probe's failures only cost their own variant.
-  for (const k of ['harness', 'workloads', 'cxx', 'bump', 'bumpOz', 'probe', 'probeSized']) if (!obj[k].ok) throw obj[k].error;
+  for (const k of ['harness', 'table', 'workloads', 'cxx', 'bump', 'bumpOz', 'probe', 'probeSized']) if (!obj[k].ok) throw obj[k].error;
 
   const wh = want('wasmheap') ? await wasmheapLibs(log) : { reason: 'not selected' };
   if (wh.source) manifest.notes.push(`wasmheap libraries: ${wh.source}`);
 
-  const common = [obj.harness.value, obj.workloads.value, obj.cxx.value];
+  const commonObjs = [obj.harness.value, obj.table.value, obj.workloads.value, obj.cxx.value];
   // The link map tells which allocator really went in: a library missing one
   // of the malloc family's symbols would drag wasi-libc's dlmalloc.o in too.
-  const wasiLink = async (name, extra, opt = '-O2') => {
-    const out = join(OUT, 'wasm', `${name}.wasm`);
+  // real: the real-program module (build/wasm/real/NAME.wasm) instead.
+  const wasiLink = async (name, extra, { real = false, opt = '-O2' } = {}) => {
+    const out = join(OUT, real ? 'wasm/real' : 'wasm', `${name}.wasm`);
     const map = out.replace(/\.wasm$/, '.map');
+    const common = real ? [obj.harness.value, ...realObjs.wasi.objs] : commonObjs;
     await step(out, [...common, ...extra], 'clang++-19', [...WASI, opt, ...WASI_LINK, `-Wl,--Map=${map}`, ...common, ...extra, '-o', out]);
     const hasDlmalloc = readFileSync(map, 'utf8').includes('(dlmalloc.o)');
     if (hasDlmalloc !== (name === 'dlmalloc')) {
@@ -342,14 +484,22 @@ export async function buildAll({ variants = VARIANTS, log = (m) => process.stder
   const linkSteps = [];
   const named = (kind, name, fn) => linkSteps.push({ kind, name, fn });
 
-  if (want('dlmalloc')) named('variant', 'dlmalloc', () => wasiLink('dlmalloc', []));
-  if (want('bump')) named('variant', 'bump', () => wasiLink('bump', [obj.bump.value]));
+  // Each variant's synthetic module, and its real-program module when the
+  // programs' objects built.
+  const wasiVariant = (name, extra) => {
+    named('variant', name, () => wasiLink(name, extra));
+    if (realObjs.wasi.objs) named('real', name, () => wasiLink(name, extra, { real: true }));
+    else realReasons[name] = realObjs.wasi.reason;
+  };
+  const realReasons = {};
+  if (want('dlmalloc')) wasiVariant('dlmalloc', []);
+  if (want('bump')) wasiVariant('bump', [obj.bump.value]);
   if (want('zig')) {
-    if (obj.zigFast.ok) named('variant', 'zig', () => wasiLink('zig', [obj.zigFast.value]));
+    if (obj.zigFast.ok) wasiVariant('zig', [obj.zigFast.value]);
     else manifest.variants.zig = { reason: `zig build-obj failed: ${firstError(obj.zigFast.error.message)}` };
   }
   if (want('wasmheap')) {
-    if (wh.speed) named('variant', 'wasmheap', () => wasiLink('wasmheap', wh.speed));
+    if (wh.speed) wasiVariant('wasmheap', wh.speed);
     else manifest.variants.wasmheap = { reason: wh.reason };
   }
   for (const [variant, malloc] of [
@@ -365,6 +515,10 @@ export async function buildAll({ variants = VARIANTS, log = (m) => process.stder
     named('variant', variant, () =>
       emccLink(join(OUT, 'wasm', `${variant}.wasm`), objs.map((r) => r.value), emLinkArgs(malloc, objs.map((r) => r.value), '-O2')),
     );
+    if (realObjs.em.objs) {
+      const realAll = [em.harness.value, ...realObjs.em.objs];
+      named('real', variant, () => emccLink(join(OUT, 'wasm/real', `${variant}.wasm`), realAll, emLinkArgs(malloc, realAll, '-O2')));
+    } else realReasons[variant] = realObjs.em.reason;
   }
 
   // Code-size probes: the malloc family for everyone; the sized API for the
@@ -391,8 +545,11 @@ export async function buildAll({ variants = VARIANTS, log = (m) => process.stder
     if (want('emdlmalloc')) named('probe', 'emdlmalloc/malloc', emProbe('emdlmalloc_malloc', 'dlmalloc', [em.probe.value]));
   }
 
-  log(`linking ${linkSteps.filter((t) => t.kind === 'variant').length} modules and ${linkSteps.filter((t) => t.kind === 'probe').length} size probes`);
+  log(
+    `linking ${linkSteps.filter((t) => t.kind === 'variant').length} modules, ${linkSteps.filter((t) => t.kind === 'real').length} real-program modules and ${linkSteps.filter((t) => t.kind === 'probe').length} size probes`,
+  );
   const linked = await pool(J, linkSteps.map((t) => t.fn));
+  const realModules = {};
   linkSteps.forEach((t, i) => {
     const r = linked[i];
     if (t.kind === 'variant') {
@@ -400,11 +557,23 @@ export async function buildAll({ variants = VARIANTS, log = (m) => process.stder
         ? { wasm: relative(BENCH, r.value) }
         : { reason: `link failed: ${firstError(r.error.message)}` };
       if (!r.ok) log(`${t.name}: ${r.error.message.slice(0, 2000)}`);
+    } else if (t.kind === 'real') {
+      if (r.ok) realModules[t.name] = relative(BENCH, r.value);
+      else {
+        realReasons[t.name] = `real programs: link failed: ${firstError(r.error.message)}`;
+        log(`${t.name} (real programs): ${r.error.message.slice(0, 2000)}`);
+      }
     } else {
       manifest.probes[t.name] = r.ok ? r.value : { reason: firstError(r.error.message) };
       if (!r.ok) log(`probe ${t.name}: ${r.error.message.slice(0, 2000)}`);
     }
   });
+  // real_wasm: the real-program module; real_reason: why there is none.
+  for (const v of variants) {
+    if (!manifest.variants[v]) continue;
+    if (realModules[v]) manifest.variants[v].real_wasm = realModules[v];
+    else manifest.variants[v].real_reason = realReasons[v] ?? manifest.variants[v].reason ?? 'not built';
+  }
   manifest.code = codeTable(manifest, variants);
   writeFileSync(join(OUT, 'manifest.json'), JSON.stringify(manifest, null, 2));
   return manifest;
@@ -446,4 +615,11 @@ function codeTable(manifest, variants) {
     rows.push(row);
   }
   return rows;
+}
+
+// The workload names in a module's table, read from its source (so a caller
+// can tell which module a --workloads= name belongs to without running it).
+export function tableNames(kind) {
+  const src = readFileSync(kind === 'program' ? join(REAL_SRC, 'programs.c') : SOURCES.table, 'utf8');
+  return [...src.matchAll(/\{"(\w+)", wl_\w+\}/g)].map((m) => m[1]);
 }

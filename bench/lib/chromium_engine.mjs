@@ -106,8 +106,11 @@ export async function launchChromium(extraArgs = []) {
   });
 }
 
-// The whole matrix in one page (interleaved like Node's, see runMatrix).
-export async function runChromium({ root, variants, warmups, runs, rounds, only, log, timeoutMs = 60 * 60 * 1000 }) {
+// The matrices in one page (interleaved like Node's, see runMatrix).
+//   matrices: [{kind, warmups, runs, rounds, modules: [{name, wasm}]}], wasm
+//   paths relative to root; the real programs' matrix (kind 'program') and
+//   the synthetic one.
+export async function runChromium({ root, matrices, only, log, timeoutMs = 60 * 60 * 1000 }) {
   const server = await startServer(root);
   // The same code tier as Node (--no-liftoff), and gc() between instances.
   const browser = await launchChromium(['--js-flags=--expose-gc --no-liftoff']);
@@ -117,8 +120,12 @@ export async function runChromium({ root, variants, warmups, runs, rounds, only,
     const problems = [];
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('console', (m) => log(m.text()));
-    const q = new URLSearchParams({ warmups, runs, rounds, only: only ? only.join(',') : '' });
-    for (const { name, wasm } of variants) q.append('m', `${name}:/${wasm}`);
+    const q = new URLSearchParams({
+      config: JSON.stringify({
+        only,
+        matrices: matrices.map((m) => ({ ...m, modules: Object.fromEntries(m.modules.map(({ name, wasm }) => [name, `/${wasm}`])) })),
+      }),
+    });
     const pending = server.result(timeoutMs);
     // Fail fast instead of waiting out the timeout when the page cannot run:
     // it crashed, threw, or could not load one of its files.

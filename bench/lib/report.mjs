@@ -27,8 +27,14 @@ function variantsOf(data) {
   return data.variants ?? [...new Set(data.results.map((r) => r.variant))];
 }
 
+// The synthetic workloads (ns per allocator op).
 function workloadsOf(data) {
-  return data.workloads ?? [...new Set(data.results.map((r) => r.workload))];
+  return data.workloads ?? [...new Set(data.results.filter((r) => r.kind !== 'program').map((r) => r.workload))];
+}
+
+// The real programs (ms per run), which come first everywhere.
+function programsOf(data) {
+  return data.programs ?? [...new Set(data.results.filter((r) => r.kind === 'program').map((r) => r.workload))];
 }
 
 function enginesOf(data) {
@@ -48,12 +54,104 @@ function mdTable(header, rows, left = []) {
   return [line(header), line(align), ...rows.map(line)].join('\n');
 }
 
+// Whether every variant's run of a real program returned the same checksum,
+// in every engine: "same in N runs" or which differ.
+function checksumAgreement(data, workload, engine = null) {
+  const rs = data.results.filter((r) => r.workload === workload && r.kind === 'program' && r.checksum != null && (!engine || r.engine === engine));
+  if (!rs.length) return '—';
+  const votes = new Map();
+  for (const r of rs) votes.set(r.checksum, (votes.get(r.checksum) ?? 0) + 1);
+  if (votes.size === 1) return `same (${rs.length} of ${rs.length})`;
+  const best = [...votes].sort((a, b) => b[1] - a[1])[0][0];
+  const odd = rs.filter((r) => r.checksum !== best).map((r) => (engine ? r.variant : `${r.engine}/${r.variant}`));
+  return `MISMATCH: ${odd.join(', ')}`;
+}
+
+function programMarkdown(data, variants, programs) {
+  const parts = [];
+  const sources = data.program_sources;
+  parts.push('## Real programs');
+  if (sources) {
+    const v = sources.versions ?? {};
+    parts.push(
+      `SQLite ${v['better-sqlite3'] ? `from better-sqlite3 ${v['better-sqlite3']}` : ''}, tree-sitter ${v['tree-sitter'] ?? ''} with tree-sitter-javascript ${v['tree-sitter-javascript'] ?? ''}, ` +
+        `parsing ${sources.js_input}${v[sources.js_input.split('/')[0]] ? ` ${v[sources.js_input.split('/')[0]]}` : ''}. Time is the wall time of a whole program run; ` +
+        'the checksum (a hash of what the program computed) must be the same for every variant.',
+    );
+  }
+  const p = data.settings?.programs;
+  for (const engine of enginesOf(data)) {
+    const label = data.engines?.[engine]?.label ?? engine;
+    const rows = data.results.filter((r) => r.engine === engine && r.kind === 'program');
+    if (!rows.length) continue;
+    // An engine that could not run at all says so once, under workload '*'.
+    const whole = data.results.filter((r) => r.engine === engine && r.workload === '*' && r.reason);
+    parts.push(`### ${label}: ms per program run, median / min of ${p?.runs ?? '?'} runs`);
+    parts.push(
+      mdTable(
+        ['workload', ...variants, 'checksum'],
+        programs.map((w) => [
+          w,
+          ...variants.map((v) => {
+            const r = cell(data, engine, v, w);
+            if (!r) return '—';
+            if (r.run_ms_median == null) return r.skipped ? 'skipped' : 'failed';
+            return `${fmt(r.run_ms_median)} / ${fmt(r.run_ms_min)}${r.checksum_ok === false ? ' (wrong checksum)' : ''}`;
+          }),
+          checksumAgreement(data, w, engine),
+        ]),
+        ['checksum'],
+      ),
+    );
+    const notes = [];
+    for (const v of variants) {
+      const rs = rows.filter((x) => x.variant === v && x.reason);
+      if (rs.length && rs.length === rows.filter((x) => x.variant === v).length && new Set(rs.map((x) => x.reason)).size === 1) notes.push(`- ${v}: ${rs[0].reason}`);
+      else for (const r of rs) notes.push(`- ${v} / ${r.workload}: ${r.reason}`);
+    }
+    for (const r of whole) notes.push(`- ${r.variant}: ${r.reason}`);
+    if (notes.length) parts.push(notes.join('\n'));
+  }
+  const first = enginesOf(data).find((e) => data.results.some((r) => r.engine === e && r.kind === 'program'));
+  if (first) {
+    parts.push(`### Real programs: pages_added (64 KiB pages memory grew by during the first run on a fresh instance; ${first})`);
+    parts.push(
+      mdTable(
+        ['workload', ...variants, 'checksum, all engines'],
+        programs.map((w) => [
+          w,
+          ...variants.map((v) => {
+            const r = cell(data, first, v, w);
+            return r && r.pages_added != null ? fmt(r.pages_added) : '—';
+          }),
+          checksumAgreement(data, w),
+        ]),
+        ['checksum, all engines'],
+      ),
+    );
+    const differ = data.results.filter((r) => {
+      if (r.kind !== 'program' || r.engine === first || r.pages_added == null) return false;
+      const f = cell(data, first, r.variant, r.workload);
+      return f && f.pages_added != null && f.pages_added !== r.pages_added;
+    });
+    parts.push(
+      differ.length
+        ? differ.map((r) => `- ${r.engine} differs: ${r.variant}/${r.workload} added ${r.pages_added} pages`).join('\n')
+        : 'Other engines added the same pages.',
+    );
+  }
+  return parts;
+}
+
 export function markdown(data) {
   const variants = variantsOf(data);
   const workloads = workloadsOf(data);
-  const parts = [];
+  const programs = programsOf(data);
+  const parts = programs.length ? programMarkdown(data, variants, programs) : [];
+  if (programs.length && workloads.length) parts.push('## Allocator workloads');
   const ran = (engine, v) => data.results.some((r) => r.engine === engine && r.variant === v && r.ns_per_op_median != null);
   for (const engine of enginesOf(data)) {
+    if (!workloads.length) break;
     const label = data.engines?.[engine]?.label ?? engine;
     parts.push(`### ${label}: ns per allocator operation, median / min of ${data.settings?.runs ?? '?'} runs`);
     parts.push(
@@ -73,14 +171,14 @@ export function markdown(data) {
     // Why a variant has no numbers, and which single workloads failed.
     const notes = [];
     for (const v of variants) {
-      const rs = data.results.filter((x) => x.engine === engine && x.variant === v && x.reason);
+      const rs = data.results.filter((x) => x.engine === engine && x.variant === v && x.reason && x.kind !== 'program');
       if (!ran(engine, v) && rs.length) notes.push(`- ${v}: ${rs[0].reason}`);
       else for (const r of rs) notes.push(`- ${v} / ${r.workload}: ${r.reason}`);
     }
     if (notes.length) parts.push(notes.join('\n'));
   }
   const first = enginesOf(data)[0];
-  if (first) {
+  if (first && workloads.length) {
     parts.push(`### pages_added (64 KiB pages memory grew by during a workload's first run on a fresh instance; ${first})`);
     parts.push(
       mdTable(

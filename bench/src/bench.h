@@ -163,6 +163,11 @@ struct bench_workload {
   bench_workload_fn run;
 };
 
+/* The module's workload table, one per module: workload_table.c for the
+ * synthetic workloads, real/programs.c for the real programs. */
+extern const struct bench_workload bench_workloads[];
+extern const int bench_workload_count;
+
 /* The C workloads (workloads.c) and the C++ one (cxx_containers.cpp). */
 void wl_alloc_free_32(void);
 void wl_alloc_free_32_align16(void);

@@ -19,29 +19,9 @@ void bench_fail(const char* what) {
 __attribute__((weak)) void bench_heap_mark(void) {}
 __attribute__((weak)) void bench_heap_release(void) {}
 
-static const struct bench_workload workloads[] = {
-    {"alloc_free_32", wl_alloc_free_32},
-    {"alloc_free_32_align16", wl_alloc_free_32_align16},
-    {"batch_lifo_32", wl_batch_lifo_32},
-    {"batch_fifo_32", wl_batch_fifo_32},
-    {"churn", wl_churn},
-    {"random_actions", wl_random_actions},
-    {"random_actions_norealloc", wl_random_actions_norealloc},
-    {"vec_push_growth", wl_vec_push_growth},
-    {"realloc_doubling", wl_realloc_doubling},
-    {"ratchet", wl_ratchet},
-    {"large_alloc_free", wl_large_alloc_free},
-    {"phase_shift", wl_phase_shift},
-    {"cxx_containers", wl_cxx_containers},
-    {"seed_tests", wl_seed_tests},
-    {"header_sized", wl_header_sized},
-    {"adv_growth_with_free_slots", wl_adv_growth_with_free_slots},
-    {"adv_pinned_slabs", wl_adv_pinned_slabs},
-    {"adv_many_free_runs", wl_adv_many_free_runs},
-    {"adv_realloc_pingpong", wl_adv_realloc_pingpong},
-    {"adv_scattered_frees", wl_adv_scattered_frees},
-};
-#define WORKLOAD_COUNT (int)(sizeof workloads / sizeof workloads[0])
+/* The module's workloads (bench_workloads, bench_workload_count) come from
+ * workload_table.c in the synthetic module and real/programs.c in the
+ * real-program one. */
 
 /* ---- WASI, imported directly ---------------------------------------------- */
 
@@ -113,9 +93,9 @@ void bench_fatal(const char* what) {
 /* Prints the workload names as a JSON array. */
 __attribute__((export_name("bench_list"))) void bench_list(void) {
   put("[");
-  for (int i = 0; i < WORKLOAD_COUNT; i++) {
+  for (int i = 0; i < bench_workload_count; i++) {
     if (i) put(",");
-    put_str(workloads[i].name);
+    put_str(bench_workloads[i].name);
   }
   put("]");
   flush_line();
@@ -132,10 +112,10 @@ static void reset_counters(void) {
  * runs warm up; then `runs` timed runs. Prints one JSON object. Returns 0, or
  * 1 if the allocator broke a promise (the JSON says which). */
 __attribute__((export_name("bench_run"))) int bench_run(int index, int warmups, int runs) {
-  if (index < 0 || index >= WORKLOAD_COUNT) return 2;
+  if (index < 0 || index >= bench_workload_count) return 2;
   if (runs > MAX_RUNS) runs = MAX_RUNS;
   if (warmups < 1) warmups = 1;
-  const struct bench_workload* w = &workloads[index];
+  const struct bench_workload* w = &bench_workloads[index];
   current_workload = w->name;
   uint64_t times[MAX_RUNS];
 
@@ -175,8 +155,10 @@ __attribute__((export_name("bench_run"))) int bench_run(int index, int warmups, 
   put_u64(pages_after - pages_before);
   put(",\"peak_live_bytes\":");
   put_u64(peak);
-  put(",\"checksum\":");
+  /* A string: JSON numbers lose a 64-bit value's low bits. */
+  put(",\"checksum\":\"");
   put_u64(checksum);
+  put("\"");
   put(",\"times_ns\":[");
   for (int i = 0; i < runs && !bench_c.failures; i++) {
     if (i) put(",");
