@@ -117,9 +117,9 @@ TEST(Heap, SlotsOfOneClassArePackedInSlabsOfOneUnitSideBySide) {
 TEST(Heap, LargeSlotsTakeSlabsOfSeveralUnitsWithLittleLeftOver) {
   auto heap = make_heap<QuarterClasses>();
   // 1,792 B slots: a slab of 7 units holds 4 of them, with nothing to spare.
-  auto* first = static_cast<std::byte*>(heap->alloc(1700, 1));
-  for (std::size_t i = 1; i < 4; ++i) EXPECT_EQ(heap->alloc(1700, 1), first + 1792 * i);
-  EXPECT_EQ(heap->alloc(1700, 1), first + 7 * unit_size);
+  auto* first = static_cast<std::byte*>(heap->alloc(1780, 1));
+  for (std::size_t i = 1; i < 4; ++i) EXPECT_EQ(heap->alloc(1780, 1), first + 1792 * i);
+  EXPECT_EQ(heap->alloc(1780, 1), first + 7 * unit_size);
   // 5 KiB slots: one in each slab of 5 units.
   auto* five = static_cast<std::byte*>(heap->alloc(5000, 1));
   EXPECT_EQ(heap->alloc(5000, 1), five + 5 * unit_size);
@@ -678,21 +678,39 @@ TEST(QuarterClassesHeap, SlotsAreAtMostAQuarterLargerThanTheRequest) {
   EXPECT_EQ(heap->check(), nullptr);
 }
 
-// Above 8 KiB a slot has a slab of its own, and the classes are eighths.
-TEST(QuarterClassesHeap, AboveEightKiBSlotsAreAtMostAnEighthLarger) {
+// From 1 KiB up, whatever a request's shape, its block is at most 1/16
+// larger: sixteenth steps up to 16 KiB, whole units (under 1/16) above.
+TEST(QuarterClassesHeap, MediumBlocksAreAtMostASixteenthLarger) {
   auto heap = make_heap<QuarterClasses>();
-  for (std::size_t len = 8193; len <= QuarterClasses::max_slot; len += 101) {
+  for (std::size_t len = 1025; len <= 64 * unit_size; len += 13) {
     void* p = heap->alloc(len, 1);
     ASSERT_NE(p, nullptr);
     std::size_t usable = heap->usable_size(p);
     EXPECT_GE(usable, len);
-    EXPECT_LE(usable * 8, len * 9 + 7 * 8) << "len " << len;  // usable <= 1.125 len, up to rounding
-    EXPECT_EQ(usable % unit_size, 0u);
+    EXPECT_LE(usable * 16, len * 17) << "len " << len;
     heap->free(p, len, 1);
   }
-  EXPECT_EQ(heap->usable_size(heap->alloc(9000, 1)), 9216u);
-  EXPECT_EQ(heap->usable_size(heap->alloc(17000, 1)), 18432u);
+  EXPECT_EQ(heap->usable_size(heap->alloc(1032, 1)), 1088u);   // SQLite's 1 KiB page + header
+  EXPECT_EQ(heap->usable_size(heap->alloc(4104, 1)), 4352u);
+  EXPECT_EQ(heap->usable_size(heap->alloc(17000, 1)), 17408u);  // 17 units
   EXPECT_EQ(heap->check(), nullptr);
+}
+
+// Power-of-two sizes plus a header, many of each: the memory the slabs take
+// is at most 1/16 more than the slots (a slab leaves at most 1/16 unused).
+TEST(QuarterClassesHeap, HeaderSizedBlocksTakeLittleMoreThanTheyAskFor) {
+  for (std::size_t k = 10; k <= 13; ++k) {
+    for (std::size_t header : {8, 16, 24, 40}) {
+      auto heap = make_heap<QuarterClasses>();
+      std::size_t len = (std::size_t{1} << k) + header, n = 256;
+      for (std::size_t i = 0; i < n; ++i) ASSERT_NE(heap->alloc(len, 1), nullptr);
+      std::size_t usable = heap->usable_size(heap->alloc(len, 1));
+      EXPECT_LE(usable * 16, len * 17) << len;
+      // The slabs hold n + 1 slots, and the last slab may be partly used.
+      double held = static_cast<double>(heap->stats().bytes_held), slots = static_cast<double>((n + 1) * usable);
+      EXPECT_LE(held, slots * 16 / 15 + 16 * unit_size) << len;
+    }
+  }
 }
 
 TEST(QuarterClassesHeap, OverAlignedRequestsTakePowerOfTwoSlots) {
@@ -770,7 +788,7 @@ TEST(QuarterClassesHeap, SixteenAndFortyEightByteRequestsUseExactSlots) {
   EXPECT_EQ(heap->usable_size(heap->alloc(16, 1)), 16u);
   EXPECT_EQ(heap->usable_size(heap->alloc(48, 16)), 48u);
   EXPECT_EQ(heap->usable_size(heap->alloc(1000, 8)), 1024u);
-  EXPECT_EQ(heap->usable_size(heap->alloc(1100, 8)), 1280u);
+  EXPECT_EQ(heap->usable_size(heap->alloc(1100, 8)), 1152u);
 }
 
 }  // namespace

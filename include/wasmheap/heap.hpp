@@ -565,7 +565,7 @@ class Heap {
 
   // A slab unit's map entry holds its class id and its place in its slab; the
   // first unit's, during a sweep, the slab's free-slot count above those.
-  static constexpr unsigned slab_index_shift = 6;
+  static constexpr unsigned slab_index_shift = 7;
   static constexpr std::uint32_t slab_class_mask = (1u << slab_index_shift) - 1;
   static constexpr std::uint32_t slab_index_mask = units_per_page - 1;
   static constexpr unsigned slab_count_shift = slab_index_shift + std::bit_width(slab_index_mask);

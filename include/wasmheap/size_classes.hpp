@@ -41,20 +41,23 @@ struct PowerOfTwoClasses {
   static constexpr std::size_t slot_size(unsigned c) noexcept { return min_slot << c; }
 };
 
-// Four classes per power of two: 8 B, then multiples of 16 B up to 128 B, then
-// 160, 192, 224, 256, 320, ... up to 8 KiB; above that, eight per power of two
-// (9, 10, ... 16 KiB, 18, 20, ... 32 KiB): 49 classes. No slot is more than
-// 25% larger than the request that chose it (12.5% above 8 KiB; the seed's
-// mapping wastes up to 50%). A slot above 8 KiB takes a slab of its own, so
-// the finer steps cost no slab space, only rounding saved: with quarter steps
-// up to 32 KiB, the benchmark's random_actions and random_actions_norealloc
-// (sizes up to 10,000 B) needed 3 and 2 more pages. Slots of 16 B and more
-// are multiples of 16, so slabs align them to 16 at least; a request aligned
-// to more than 16 takes the power-of-two class for max(len, align) instead,
-// which the slab aligns to its size.
+// Four classes per power of two up to 1 KiB: 8 B, then multiples of 16 B up
+// to 128 B, then 160, 192, 224, 256, 320, ... 1,024 B; above that, sixteen
+// per power of two up to 16 KiB (1,088, 1,152, ... 2,048, 2,176, ...): 85
+// classes. A slot is at most 25% larger than the request that chose it up to
+// 1 KiB, and at most 1/16 larger above: real programs ask for many blocks of
+// 2^k bytes plus a small header (SQLite: 1,032 and 4,104 B), which quarter
+// steps rounded up by 20-25%. Requests above 16 KiB are big blocks, whole
+// 1 KiB units, which also waste under 1/16. Small steps cost no fast-path
+// time (a class is found by arithmetic) and little slab space: slabs are
+// sized so each leaves at most 1/16 unused (heap.hpp).
+//
+// Slots of 16 B and more are multiples of 16, so slabs align them to 16 at
+// least; a request aligned to more than 16 takes the power-of-two class for
+// max(len, align) instead, which the slab aligns to its size (up to 1 KiB).
 struct QuarterClasses {
-  static constexpr unsigned count = 49;
-  static constexpr std::size_t max_slot = 32768;
+  static constexpr unsigned count = 85;
+  static constexpr std::size_t max_slot = 16384;
   static constexpr const char* name = "quarter";
 
   static constexpr unsigned class_of(std::size_t len, std::size_t align) noexcept {
@@ -65,21 +68,21 @@ struct QuarterClasses {
     if (align > 16) need = std::bit_ceil(need);
     if (need <= 8) return 0;
     if (need <= 128) return static_cast<unsigned>((need + 15) >> 4);
-    // need is in (2^e, 2^(e+1)], split into four steps of 2^(e-2) up to 8 KiB,
-    // eight steps of 2^(e-3) above.
+    // need is in (2^e, 2^(e+1)], split into four steps of 2^(e-2) below
+    // 1 KiB, sixteen steps of 2^(e-4) above.
     unsigned e = static_cast<unsigned>(std::bit_width(need - 1)) - 1;
     if (e < fine_from) {
       auto quarter = static_cast<unsigned>((need - 1) >> (e - 2));  // 4 .. 7
       return 9 + (e - 7) * 4 + (quarter - 4);
     }
-    auto eighth = static_cast<unsigned>((need - 1) >> (e - 3));  // 8 .. 15
-    return first_fine + (e - fine_from) * 8 + (eighth - 8);
+    auto sixteenth = static_cast<unsigned>((need - 1) >> (e - 4));  // 16 .. 31
+    return first_fine + (e - fine_from) * 16 + (sixteenth - 16);
   }
   static constexpr std::size_t slot_size(unsigned c) noexcept { return slot_sizes[c]; }
 
  private:
-  static constexpr unsigned fine_from = 13;                       // 8 KiB = 2^13
-  static constexpr unsigned first_fine = 9 + (fine_from - 7) * 4;  // the first class above 8 KiB
+  static constexpr unsigned fine_from = 10;                       // 1 KiB = 2^10
+  static constexpr unsigned first_fine = 9 + (fine_from - 7) * 4;  // the first class above 1 KiB
   static constexpr auto slot_sizes = [] {
     struct Table {
       std::uint16_t size[count];
@@ -92,8 +95,8 @@ struct QuarterClasses {
       table.size[c] = static_cast<std::uint16_t>((5 + (c - 9) % 4) << (e - 2));
     }
     for (unsigned c = first_fine; c < count; ++c) {
-      unsigned e = fine_from + (c - first_fine) / 8;
-      table.size[c] = static_cast<std::uint16_t>((9 + (c - first_fine) % 8) << (e - 3));
+      unsigned e = fine_from + (c - first_fine) / 16;
+      table.size[c] = static_cast<std::uint16_t>((17 + (c - first_fine) % 16) << (e - 4));
     }
     return table;
   }();

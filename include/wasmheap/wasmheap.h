@@ -17,7 +17,7 @@ extern "C" {
 #endif
 
 /* Number of small size classes reported per class in wasmheap_stats. */
-#define WASMHEAP_MAX_CLASSES 64
+#define WASMHEAP_MAX_CLASSES 128
 
 struct wasmheap_stats {
   size_t bytes_live;      /* bytes in the slots and unit runs of live blocks */
