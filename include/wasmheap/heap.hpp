@@ -403,15 +403,17 @@ class Heap {
   // sweep left and R the slots freed since. It is due when R >= S / 2 (a
   // sweep then costs at most 3 steps per free) or R >= slabs / 8 (S is at
   // most the slabs' slot count, so at most 8 slabs' worth of slots, 1,024
-  // steps, per free). And only frees can empty a slab: with R = 0 a sweep
-  // would find nothing. What this gives up: up to R empty slabs may stay
-  // with their class while memory grows, fewer than an eighth of the slabs.
+  // steps, per free), and R >= 32, so that a sweep's fixed cost, a look at
+  // every class, is spread over frees too (a realloc that moves a block
+  // between a slot and a big block, over and over, frees one slot each
+  // time). Only frees can empty a slab: with R = 0 a sweep would find
+  // nothing. What this gives up: up to R empty slabs may stay with their
+  // class while memory grows, fewer than 32 or an eighth of the slabs.
   // (Sweeping whenever memory was about to grow made each growth cost as
   // much as the free lists are long: 27-37 times dlmalloc's time on 2,000
   // big requests after 50,000 scattered small frees.)
   bool sweep_due() const noexcept {
-    return frees_since_sweep_ != 0 &&
-           frees_since_sweep_ >= std::min(free_slots_after_sweep_ / 2, total_slabs_ / 8);
+    return frees_since_sweep_ >= std::max(min_frees_per_sweep, std::min(free_slots_after_sweep_ / 2, total_slabs_ / 8));
   }
 
   // Bytes of class c's free and unbumped slots (for stats()). Walks the free
@@ -576,6 +578,7 @@ class Heap {
   std::byte* bump_end_[class_count] = {};
   std::size_t slab_units_ = 0;
   std::size_t big_bytes_live_ = 0;
+  static constexpr std::size_t min_frees_per_sweep = 32;
   std::size_t frees_since_sweep_ = 0;       // slots freed since the last sweep (R in sweep_due)
   std::size_t free_slots_after_sweep_ = 0;  // free slots the last sweep left (S in sweep_due)
   std::size_t total_slabs_ = 0;

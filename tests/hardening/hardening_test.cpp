@@ -37,6 +37,20 @@ TYPED_TEST(HardeningDeathTest, DoubleFreeOfASlotStops) {
   EXPECT_DEATH(heap->free(p, 16, 1), "^wasmheap: double free of 0x[0-9a-f]+\n$");
 }
 
+// 40 blocks of another class: freed after the misuse, they make a sweep due
+// at the next request for units (Heap::sweep_due).
+struct FreesForASweep {
+  void* blocks[40];
+  template <class HeapPtr>
+  explicit FreesForASweep(HeapPtr& heap) {
+    for (void*& p : blocks) p = heap->alloc(200, 1);
+  }
+  template <class HeapPtr>
+  void free(HeapPtr& heap) {
+    for (void* p : blocks) heap->free(p);
+  }
+};
+
 // With another free between, the list has a cycle. The default build does not
 // see it at the free; every walk of the list is bounded, so the next one
 // (statistics, the sweep before memory grows) stops instead of looping.
@@ -44,9 +58,11 @@ TYPED_TEST(HardeningDeathTest, DoubleFreeWithFreesBetweenStopsTheNextWalk) {
   auto heap = this->make_heap();
   void* a = heap->alloc(16, 1);
   void* b = heap->alloc(16, 1);
+  FreesForASweep others(heap);
   heap->free(a);
   heap->free(b);
   heap->free(a);
+  others.free(heap);
   const char* line = "^wasmheap: corrupted free list \\(a double free, or a write after free\\?\\) at 0x[0-9a-f]+\n$";
   EXPECT_DEATH(heap->stats(), line);
   EXPECT_DEATH(heap->alloc(4 * page_size, 1), line);
@@ -58,11 +74,13 @@ TYPED_TEST(HardeningDeathTest, DoubleFreeWithFreesBetweenStopsTheNextWalk) {
 TYPED_TEST(HardeningDeathTest, OverwrittenFreeSlotLinkStopsTheSweep) {
   auto heap = this->make_heap();
   void* a = heap->alloc(64, 1);
+  FreesForASweep others(heap);
   heap->free(a);
+  others.free(heap);
   static char elsewhere[64];
   void* link = elsewhere;
   std::memcpy(a, &link, sizeof link);
-  auto take_slabs = [&] {  // slab memory grows by 128 KiB: a sweep is due
+  auto take_slabs = [&] {  // new slabs: units are taken, and a sweep is due
     for (int i = 0; i < 128; ++i) heap->alloc(1000, 1);
   };
   EXPECT_DEATH(take_slabs(), "^wasmheap: corrupted free list \\(a double free, or a write after free\\?\\) at 0x[0-9a-f]+\n$");
