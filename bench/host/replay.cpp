@@ -45,6 +45,12 @@ void wl_large_alloc_free(void);
 void wl_phase_shift(void);
 void wl_seed_tests(void);
 void wl_cxx_containers(void);
+void wl_header_sized(void);
+void wl_adv_growth_with_free_slots(void);
+void wl_adv_pinned_slabs(void);
+void wl_adv_many_free_runs(void);
+void wl_adv_realloc_pingpong(void);
+void wl_adv_scattered_frees(void);
 }
 
 namespace {
@@ -131,9 +137,18 @@ int main(int argc, char** argv) {
       {"phase_shift", wl_phase_shift},
       {"seed_tests", wl_seed_tests},
       {"cxx_containers", wl_cxx_containers},
+      {"header_sized", wl_header_sized},
+      {"adv_growth_with_free_slots", wl_adv_growth_with_free_slots},
+      {"adv_pinned_slabs", wl_adv_pinned_slabs},
+      {"adv_many_free_runs", wl_adv_many_free_runs},
+      {"adv_realloc_pingpong", wl_adv_realloc_pingpong},
+      {"adv_scattered_frees", wl_adv_scattered_frees},
   };
   int failed = 0;
-  std::printf("%-26s %6s %12s\n", "workload", "pages", "peak held B");
+  // Besides pages: the calls that grew memory, and the slow paths' work
+  // (sweeps, free-list steps they took, free runs looked at).
+  std::printf("%-26s %6s %12s %6s %6s %10s %8s\n", "workload", "pages", "peak held B", "grows", "sweeps",
+              "sweep steps", "runs");
   for (const Workload& w : workloads) {
     bool wanted = argc < 2;
     for (int i = 1; i < argc; ++i) wanted = wanted || std::strcmp(argv[i], w.name) == 0;
@@ -145,8 +160,10 @@ int main(int argc, char** argv) {
     w.run();
     routing = false;
     const char* problem = heap->check();
-    std::printf("%-26s %6zu %12zu%s%s\n", w.name, heap->stats().pages_grown, heap->stats().bytes_held_peak,
-                problem ? "  check: " : "", problem ? problem : "");
+    auto s = heap->stats();
+    std::printf("%-26s %6zu %12zu %6zu %6zu %10zu %8zu%s%s\n", w.name, s.pages_grown, s.bytes_held_peak,
+                s.memory_grows, s.sweeps, s.sweep_steps, s.free_runs_scanned, problem ? "  check: " : "",
+                problem ? problem : "");
     if (problem != nullptr || bench_c.failures != 0 || heap->stats().bytes_live != 0) failed = 1;
   }
   return failed;
