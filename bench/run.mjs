@@ -24,7 +24,8 @@ const opt = (name, dflt) => {
   return a ? a.slice(name.length + 3) : dflt;
 };
 if (flag('help')) {
-  process.stdout.write(readFileSync(new URL(import.meta.url)).toString().split('\n').slice(1, 10).join('\n') + '\n');
+  const lines = readFileSync(new URL(import.meta.url)).toString().split('\n').slice(1);
+  process.stdout.write(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).join('\n') + '\n');
   process.exit(0);
 }
 
@@ -197,6 +198,14 @@ for (const engine of engines) {
 }
 
 // ---- write ------------------------------------------------------------------------
+function sqliteVersion() {
+  try {
+    return readFileSync(join(BENCH, 'node_modules/better-sqlite3/deps/sqlite3/sqlite3.h'), 'utf8').match(/#define SQLITE_VERSION\s+"([^"]+)"/)?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 function packageVersions() {
   const out = {};
   for (const p of ['better-sqlite3', 'tree-sitter', 'tree-sitter-javascript', JS_INPUT.package]) {
@@ -223,7 +232,7 @@ const data = {
   programs: programNames,
   workloads: workloadNames,
   program_sources: {
-    sqlite: 'better-sqlite3 deps/sqlite3/sqlite3.c',
+    sqlite: `better-sqlite3 deps/sqlite3/sqlite3.c${sqliteVersion() ? ` (SQLite ${sqliteVersion()})` : ''}`,
     tree_sitter: 'tree-sitter vendor/tree-sitter/lib/src/lib.c, tree-sitter-javascript src/parser.c and src/scanner.c',
     js_input: `${JS_INPUT.package}/${JS_INPUT.path}`,
     versions: packageVersions(),

@@ -22,13 +22,18 @@ function sampleData() {
   const variants = ['wasmheap', 'bump', 'dlmalloc', 'zig'];
   const workloads = ['alloc_free_32', 'churn'];
   const results = [];
+  const programs = ['sqlite_bulk_insert', 'treesitter_parse'];
   for (const v of variants)
     for (const w of workloads)
       results.push({ engine: 'node', variant: v, workload: w, ns_per_op_median: 10 + v.length, ns_per_op_min: 9, pages_added: v.length, peak_live_bytes: 32 });
+  for (const v of variants)
+    for (const w of programs)
+      results.push({ engine: 'node', variant: v, workload: w, kind: 'program', run_ms_median: 100 + v.length, run_ms_min: 99, pages_added: 50 + v.length, checksum: '12345' });
   return {
     generated: 'sample',
-    settings: { mode: 'sample', warmups: 1, runs: 7 },
+    settings: { mode: 'sample', warmups: 1, runs: 7, programs: { warmups: 1, runs: 3, rounds: 1 } },
     variants,
+    programs,
     workloads,
     results,
     code: variants.map((v) => ({ variant: v, code_bytes_malloc: v === 'bump' ? 0 : 1000 * v.length, code_bytes_sized: v === 'zig' || v === 'wasmheap' ? 300 : null })),
@@ -96,8 +101,12 @@ try {
 
   check(errors.length === 0, `page errors: ${errors.join('; ')}`);
   check(charts.length >= 3, `at least 3 charts (time per engine, pages, code), found ${charts.length}`);
-  check(charts.some((c) => c.id.startsWith('time-')), 'a time chart');
-  check(charts.some((c) => c.id === 'pages'), 'the pages chart');
+  // A run restricted to real programs (--workloads=sqlite_...) has no allocator-workload charts.
+  const hasSynthetic = data ? data.results.some((r) => r.kind !== 'program') : true;
+  if (hasSynthetic) {
+    check(charts.some((c) => c.id.startsWith('time-')), 'a time chart');
+    check(charts.some((c) => c.id === 'pages'), 'the pages chart');
+  }
   check(charts.some((c) => c.id === 'code'), 'the code-size chart');
   for (const c of charts) {
     check(c.svg, `${c.id}: has an <svg>`);
@@ -107,8 +116,19 @@ try {
     check(!c.nan, `${c.id}: no NaN/undefined in the SVG`);
     check(c.titles === c.bars, `${c.id}: every bar has a tooltip`);
   }
+  // The real programs' charts come first when there are real programs.
+  const hasPrograms = data ? data.results.some((r) => r.kind === 'program') : charts.some((c) => c.id.startsWith('program-'));
+  if (hasPrograms) {
+    check(charts[0]?.id.startsWith('program-time-'), `the first chart is a real-program time chart (found ${charts[0]?.id})`);
+    check(charts.some((c) => c.id === 'program-pages'), 'the real-program pages chart');
+  }
   // Every variant that has numbers should have bars in the time charts.
   if (data) {
+    for (const c of charts.filter((x) => x.id.startsWith('program-time-'))) {
+      const engine = c.id.slice('program-time-'.length);
+      const withNumbers = [...new Set(data.results.filter((r) => r.engine === engine && r.kind === 'program' && r.run_ms_median != null).map((r) => r.variant))];
+      for (const v of withNumbers) check(c.variants.includes(v), `${c.id}: bars for ${v}`);
+    }
     for (const c of charts.filter((x) => x.id.startsWith('time-'))) {
       const engine = c.id.slice(5);
       const withNumbers = [...new Set(data.results.filter((r) => r.engine === engine && r.ns_per_op_median != null).map((r) => r.variant))];

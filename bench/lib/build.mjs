@@ -507,7 +507,7 @@ export async function buildAll({ variants = VARIANTS, log = (m) => process.stder
     ['emdlmalloc', 'dlmalloc'],
   ]) {
     if (!want(variant)) continue;
-    const objs = [em.harness, em.workloads, em.cxx];
+    const objs = [em.harness, em.table, em.workloads, em.cxx];
     if (objs.some((r) => !r.ok)) {
       manifest.variants[variant] = { reason: `emcc compile failed: ${firstError(objs.find((r) => !r.ok).error.message)}` };
       continue;

@@ -74,7 +74,7 @@ function programMarkdown(data, variants, programs) {
   if (sources) {
     const v = sources.versions ?? {};
     parts.push(
-      `SQLite ${v['better-sqlite3'] ? `from better-sqlite3 ${v['better-sqlite3']}` : ''}, tree-sitter ${v['tree-sitter'] ?? ''} with tree-sitter-javascript ${v['tree-sitter-javascript'] ?? ''}, ` +
+      `SQLite ${sources.sqlite?.match(/SQLite ([\d.]+)/)?.[1] ?? ''} ${v['better-sqlite3'] ? `from better-sqlite3 ${v['better-sqlite3']}` : ''}, tree-sitter ${v['tree-sitter'] ?? ''} with tree-sitter-javascript ${v['tree-sitter-javascript'] ?? ''}, ` +
         `parsing ${sources.js_input}${v[sources.js_input.split('/')[0]] ? ` ${v[sources.js_input.split('/')[0]]}` : ''}. Time is the wall time of a whole program run; ` +
         'the checksum (a hash of what the program computed) must be the same for every variant.',
     );
@@ -306,8 +306,46 @@ ${body.join('\n')}
 export function html(data) {
   const variants = variantsOf(data);
   const workloads = workloadsOf(data);
+  const programs = programsOf(data);
   const charts = [];
-  for (const engine of enginesOf(data)) {
+  // The real programs first: ms per run, then pages.
+  const programEngines = enginesOf(data).filter((e) => data.results.some((r) => r.engine === e && r.kind === 'program'));
+  for (const engine of programs.length ? programEngines : []) {
+    const label = data.engines?.[engine]?.label ?? engine;
+    charts.push(
+      barChart({
+        id: `program-time-${engine}`,
+        title: `Real programs: time per run (median ms), ${label}`,
+        variants,
+        groups: programs.map((w) => ({
+          label: w,
+          bars: variants.map((v) => ({
+            variant: v,
+            value: cell(data, engine, v, w)?.run_ms_median ?? null,
+            base: cell(data, engine, BASELINE, w)?.run_ms_median ?? null,
+          })),
+        })),
+      }),
+    );
+  }
+  if (programs.length && programEngines.length) {
+    charts.push(
+      barChart({
+        id: 'program-pages',
+        title: `Real programs: pages_added in the first run on a fresh instance (${programEngines[0]})`,
+        variants,
+        groups: programs.map((w) => ({
+          label: w,
+          bars: variants.map((v) => ({
+            variant: v,
+            value: cell(data, programEngines[0], v, w)?.pages_added ?? null,
+            base: cell(data, programEngines[0], BASELINE, w)?.pages_added ?? null,
+          })),
+        })),
+      }),
+    );
+  }
+  for (const engine of workloads.length ? enginesOf(data) : []) {
     const label = data.engines?.[engine]?.label ?? engine;
     charts.push(
       barChart({
@@ -326,7 +364,7 @@ export function html(data) {
     );
   }
   const first = enginesOf(data)[0];
-  if (first) {
+  if (first && workloads.length) {
     charts.push(
       barChart({
         id: 'pages',
@@ -393,7 +431,8 @@ table.meta td { padding: 1px 10px 1px 0; vertical-align: top; }
 ${esc(String(data.settings?.runs ?? '?'))} timed runs per workload and variant, split over
 ${esc(String(data.settings?.rounds ?? 1))} round(s) that interleave the variants; each round uses a fresh instance and
 ${esc(String(data.settings?.warmups ?? '?'))} warm-up run(s) first (the first run of the first round measures pages and peak bytes). Bars: each variant as a ratio to ${BASELINE}
-(wasi-libc's default malloc); pale bars are clipped at 64× either way.</p>
+(wasi-libc's default malloc); pale bars are clipped at 64× either way.
+${programs.length ? `The real programs (SQLite, tree-sitter) come first: the wall time of a whole program run, ${esc(String(data.settings?.programs?.runs ?? '?'))} timed runs split over ${esc(String(data.settings?.programs?.rounds ?? 1))} round(s), each round after ${esc(String(data.settings?.programs?.warmups ?? '?'))} warm-up run(s).` : ''}</p>
 <h2>Engines</h2><ul>${engines}</ul>
 <h2>Charts</h2>
 ${charts.join('\n')}
