@@ -117,15 +117,19 @@ function programMarkdown(data, variants, programs) {
     parts.push(`### Real programs: pages_added (64 KiB pages memory grew by during the first run on a fresh instance; ${first})`);
     parts.push(
       mdTable(
-        ['workload', ...variants, 'checksum, all engines'],
-        programs.map((w) => [
-          w,
-          ...variants.map((v) => {
-            const r = cell(data, first, v, w);
-            return r && r.pages_added != null ? fmt(r.pages_added) : '—';
-          }),
-          checksumAgreement(data, w),
-        ]),
+        ['workload', ...variants, 'program\'s peak requested bytes', 'checksum, all engines'],
+        programs.map((w) => {
+          const peaks = new Set(data.results.filter((r) => r.kind === 'program' && r.workload === w && r.peak_live_bytes != null).map((r) => r.peak_live_bytes));
+          return [
+            w,
+            ...variants.map((v) => {
+              const r = cell(data, first, v, w);
+              return r && r.pages_added != null ? fmt(r.pages_added) : '—';
+            }),
+            [...peaks].map((p) => p.toLocaleString('en-US')).join(' / ') || '—',
+            checksumAgreement(data, w),
+          ];
+        }),
         ['checksum, all engines'],
       ),
     );

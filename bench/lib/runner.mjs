@@ -55,6 +55,8 @@ export function summarize(raw, kind = 'synthetic') {
       pages_added: raw.pages_added ?? null,
       pages_at_start: raw.pages_before ?? null,
       checksum: raw.checksum ?? null,
+      // SQLite's own high-water mark of the bytes it requested; 0 (none) for tree-sitter.
+      peak_live_bytes: raw.peak_live_bytes || null,
       runs: raw.times_ns ? raw.times_ns.length : 0,
     };
     if (raw.error) {
