@@ -258,11 +258,11 @@ void realloc_across_classes(Run& run) {
   run.alloc(3000, 1);     // keeps b's slab in use once b moves out
   run.realloc(a, 40000);  // 128 B slot -> one page
   run.realloc(b, 70000);  // 4 KiB slot -> two pages
-  for (int i = 0; i < 4; ++i) run.alloc(9000, 1);   // a full slab of 16 KiB slots
-  for (int i = 0; i < 2; ++i) run.alloc(20000, 1);  // a full slab of 32 KiB slots
-  run.realloc(a, 9000);   // one page -> 16 KiB slot in a new slab
+  for (int i = 0; i < 4; ++i) run.alloc(9000, 1);   // 9 KiB slots (pow2: a full slab of 16 KiB ones)
+  for (int i = 0; i < 2; ++i) run.alloc(20000, 1);  // 20 units (pow2: a full slab of 32 KiB slots)
+  run.realloc(a, 9000);   // one page -> a slot in a new slab
   run.alloc(page_size, 1);
-  run.realloc(b, 20000);  // two pages -> 32 KiB slot in a new slab
+  run.realloc(b, 20000);  // two pages -> 20 units (pow2: a 32 KiB slot in a new slab)
   run.alloc(2 * page_size, 1);
   run.realloc(a, 300000);  // and back to big
   run.realloc(b, 2 * page_size + 1);
@@ -270,8 +270,8 @@ void realloc_across_classes(Run& run) {
 }
 
 // Enough slots of several classes that their slabs fill up again and again:
-// 32 KiB slots (two per page), 2 KiB slots, and 16 B slots over many one-unit
-// slabs. Freed slots are reused without growing.
+// the largest slots (16 KiB, a slab each; pow2: 32 KiB, two per page), 2 KiB
+// slots, and 16 B slots over many one-unit slabs. Freed slots are reused without growing.
 template <class Run>
 void slab_refill(Run& run) {
   using Classes = typename Run::Classes;
