@@ -54,7 +54,7 @@ TEST(BoundedWork, SweepsCostAFewSlabsOfSlotsPerFree) {
     ++frees;
     big.push_back(heap->alloc(3 * unit_size, 1));
   }
-  // The bound of sweep_due: at most 8 slabs' worth of slots (a slab holds at
+  // The bound of sweep_affordable: at most 8 slabs' worth of slots (a slab holds at
   // most 128) and 3 steps per free, and each slab's bump range once.
   auto s = heap->stats();
   EXPECT_LE(s.sweep_steps, frees * (8 * 128 + 3));

@@ -344,6 +344,7 @@ class Heap {
     slab_units_ += units;
     ++slabs_[c];
     ++total_slabs_;
+    slab_slots_ += slots_per_slab(c);
     note_held();
     bump_[c] = slab + Classes::slot_size(c);
     bump_end_[c] = slab + slots_per_slab(c) * Classes::slot_size(c);
@@ -402,18 +403,31 @@ class Heap {
   }();
 
   // Units for a slab or big block, best fit from the free runs, or from new
-  // memory. Empty slabs go back to the page layer first, when a sweep is due
-  // (see there), so they are reused before memory grows and before they
-  // scatter between the runs that big blocks grow into.
+  // memory. Empty slabs go back to the page layer first, so they are reused
+  // before memory grows and before they scatter between the runs that big
+  // blocks grow into, when a sweep is affordable (sweep_affordable) and
+  //  - slab memory has grown by an eighth (and a page) since the last sweep:
+  //    some classes took slabs while others may have held free slots (a
+  //    steady mix of sizes); or
+  //  - half as many slots as the slabs hold were freed since: a mass free,
+  //    as when a container is cleared; or
+  //  - no free run fits, and memory would grow.
+  // Sweeping whenever affordable (every 32 frees or so when few slots are
+  // free) made random_actions 40% slower natively: slabs went back and were
+  // taken again, over and over; with a quarter instead of half, 15% slower.
   // `end` says which end of a free run the units come from (see alloc_big).
   std::byte* take_units(std::size_t n, std::size_t align, RunEnd end) noexcept {
-    if (sweep_due()) sweep_empty_slabs();
-    return pages_.take(n, align, end);
+    std::size_t grown = (slab_units_ - slab_units_after_sweep_) << unit_shift;
+    bool pressed = grown >= std::max(page_size, (slab_units_ << unit_shift) / 8) || frees_since_sweep_ >= slab_slots_ / 2;
+    if (pressed && sweep_affordable()) sweep_empty_slabs();
+    if (std::byte* p = pages_.take(n, align, end, false)) return p;
+    if (sweep_affordable()) sweep_empty_slabs();
+    return pages_.take(n, align, end, true);  // a free run if the sweep made one, else more memory
   }
 
   // A sweep walks every free slot, so it must not run again until the heap
   // has done work of the same order since the last one, whatever the program
-  // does between: a sweep costs at most S + R free-list steps (and the slots
+  // does between (the triggers above only ask for a sweep): a sweep costs at most S + R free-list steps (and the slots
   // of bump ranges, each pushed once), where S is the free slots the last
   // sweep left and R the slots freed since. It is due when R >= S / 2 (a
   // sweep then costs at most 3 steps per free) or R >= slabs / 8 (S is at
@@ -427,7 +441,7 @@ class Heap {
   // (Sweeping whenever memory was about to grow made each growth cost as
   // much as the free lists are long: 27-37 times dlmalloc's time on 2,000
   // big requests after 50,000 scattered small frees.)
-  bool sweep_due() const noexcept {
+  bool sweep_affordable() const noexcept {
     return frees_since_sweep_ >= std::max(min_frees_per_sweep, std::min(free_slots_after_sweep_ / 2, total_slabs_ / 8));
   }
 
@@ -463,7 +477,7 @@ class Heap {
   // unlink the slots of slabs found empty and clear the other slabs' counts.
   // Only slabs with a free slot are visited, so a sweep costs as much as the
   // free lists are long, not the heap. Only take_units runs it, when
-  // sweep_due says so, and the alloc/free fast paths pay nothing for it.
+  // sweep_affordable allows, and the alloc/free fast paths pay nothing for it.
   [[gnu::noinline]] void sweep_empty_slabs() noexcept {
     PageMap& map = pages_.map();
     std::size_t free_slots = 0, steps = 0;  // what the slabs that stay have free; list steps taken
@@ -511,10 +525,12 @@ class Heap {
         slab_units_ -= units;
         --slabs_[c];
         --total_slabs_;
+        slab_slots_ -= slots;
       }
     }
     free_slots_after_sweep_ = free_slots;
     frees_since_sweep_ = 0;
+    slab_units_after_sweep_ = slab_units_;
     ++sweeps_;
     sweep_steps_ += steps;
   }
@@ -594,9 +610,11 @@ class Heap {
   std::size_t slab_units_ = 0;
   std::size_t big_bytes_live_ = 0;
   static constexpr std::size_t min_frees_per_sweep = 32;
-  std::size_t frees_since_sweep_ = 0;       // slots freed since the last sweep (R in sweep_due)
-  std::size_t free_slots_after_sweep_ = 0;  // free slots the last sweep left (S in sweep_due)
+  std::size_t frees_since_sweep_ = 0;       // slots freed since the last sweep (R in sweep_affordable)
+  std::size_t free_slots_after_sweep_ = 0;  // free slots the last sweep left (S in sweep_affordable)
   std::size_t total_slabs_ = 0;
+  std::size_t slab_slots_ = 0;              // slots the slabs hold
+  std::size_t slab_units_after_sweep_ = 0;  // slab_units_ when the last sweep ended
   std::size_t sweeps_ = 0;
   std::size_t sweep_steps_ = 0;  // free-list steps all sweeps took
   std::size_t slabs_[class_count] = {};

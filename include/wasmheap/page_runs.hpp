@@ -80,19 +80,20 @@ class PageRuns {
   std::uint32_t top() const noexcept { return top_; }
 
   // A run of n units starting at an address aligned to `align` bytes, marked in
-  // the map as a big block of n units; nullptr when memory cannot grow
-  // enough. The units come from the low end of the
+  // the map as a big block of n units; nullptr when memory cannot (or,
+  // without may_grow, must not) grow enough. The units come from the low end of the
   // free run they fit best, or with RunEnd::high, from its high end unless it
   // is the top run, which memory growth extends: a block at its low end can
   // grow in place into the rest.
-  std::byte* take(std::size_t n, std::size_t align = unit_size, RunEnd end = RunEnd::low) noexcept {
+  std::byte* take(std::size_t n, std::size_t align = unit_size, RunEnd end = RunEnd::low,
+                  bool may_grow = true) noexcept {
     std::size_t slack = align > unit_size ? (align >> unit_shift) - 1 : 0;
     if (n == 0 || n + slack > max_units) return nullptr;
     auto span = static_cast<std::uint32_t>(n + slack);
     start();
     std::uint32_t first = 0;
     if (!best_fit(span, first)) {
-      if (!grow_top_run(span, false)) return nullptr;
+      if (!may_grow || !grow_top_run(span, false)) return nullptr;
       first = free_top() - map_.value(free_top() - 1);
     }
     if (first + map_.value(first) == free_top()) end = RunEnd::low;

@@ -38,7 +38,7 @@ TYPED_TEST(HardeningDeathTest, DoubleFreeOfASlotStops) {
 }
 
 // 40 blocks of another class: freed after the misuse, they make a sweep due
-// at the next request for units (Heap::sweep_due).
+// at the next request for units (Heap::sweep_affordable).
 struct FreesForASweep {
   void* blocks[40];
   template <class HeapPtr>
