@@ -30,27 +30,6 @@ void bench_fatal(const char* what) {
 }
 void bench_heap_mark(void) {}
 void bench_heap_release(void) {}
-
-void wl_alloc_free_32(void);
-void wl_alloc_free_32_align16(void);
-void wl_batch_lifo_32(void);
-void wl_batch_fifo_32(void);
-void wl_churn(void);
-void wl_random_actions(void);
-void wl_random_actions_norealloc(void);
-void wl_vec_push_growth(void);
-void wl_realloc_doubling(void);
-void wl_ratchet(void);
-void wl_large_alloc_free(void);
-void wl_phase_shift(void);
-void wl_seed_tests(void);
-void wl_cxx_containers(void);
-void wl_header_sized(void);
-void wl_adv_growth_with_free_slots(void);
-void wl_adv_pinned_slabs(void);
-void wl_adv_many_free_runs(void);
-void wl_adv_realloc_pingpong(void);
-void wl_adv_scattered_frees(void);
 }
 
 namespace {
@@ -118,40 +97,16 @@ int replay_posix_memalign(void** out, std::size_t align, std::size_t n) {
 }
 
 int main(int argc, char** argv) {
-  struct Workload {
-    const char* name;
-    void (*run)();
-  };
-  static const Workload workloads[] = {
-      {"alloc_free_32", wl_alloc_free_32},
-      {"alloc_free_32_align16", wl_alloc_free_32_align16},
-      {"batch_lifo_32", wl_batch_lifo_32},
-      {"batch_fifo_32", wl_batch_fifo_32},
-      {"churn", wl_churn},
-      {"random_actions", wl_random_actions},
-      {"random_actions_norealloc", wl_random_actions_norealloc},
-      {"vec_push_growth", wl_vec_push_growth},
-      {"realloc_doubling", wl_realloc_doubling},
-      {"ratchet", wl_ratchet},
-      {"large_alloc_free", wl_large_alloc_free},
-      {"phase_shift", wl_phase_shift},
-      {"seed_tests", wl_seed_tests},
-      {"cxx_containers", wl_cxx_containers},
-      {"header_sized", wl_header_sized},
-      {"adv_growth_with_free_slots", wl_adv_growth_with_free_slots},
-      {"adv_pinned_slabs", wl_adv_pinned_slabs},
-      {"adv_many_free_runs", wl_adv_many_free_runs},
-      {"adv_realloc_pingpong", wl_adv_realloc_pingpong},
-      {"adv_scattered_frees", wl_adv_scattered_frees},
-  };
   int failed = 0;
   // Besides pages: the calls that grew memory, and the slow paths' work
   // (sweeps, free-list steps they took, free runs looked at).
   std::printf("%-26s %6s %12s %6s %6s %10s %8s\n", "workload", "pages", "peak held B", "grows", "sweeps",
               "sweep steps", "runs");
-  for (const Workload& w : workloads) {
+  // The synthetic benchmark module's own table (bench/src/workload_table.c).
+  for (int i = 0; i < bench_workload_count; ++i) {
+    const bench_workload& w = bench_workloads[i];
     bool wanted = argc < 2;
-    for (int i = 1; i < argc; ++i) wanted = wanted || std::strcmp(argv[i], w.name) == 0;
+    for (int a = 1; a < argc; ++a) wanted = wanted || std::strcmp(argv[a], w.name) == 0;
     if (!wanted) continue;
     auto fresh = std::make_unique<ReplayHeap>(ModuleMemory(43, 20064));
     heap = fresh.get();
