@@ -362,8 +362,9 @@ class Heap {
   // pages and seed_tests 1. Above 1 KiB a slab holds few slots and what it
   // leaves adds to each slot's rounding: SQLite's 1,032 B blocks, in 1,088 B
   // slots 8 to a 9-unit slab (1/18 left), took 1,152 B each; 13 to a 14-unit
-  // slab, 1,103 B (the native replay of sqlite_update_delete: 730 pages
-  // instead of 777; random_actions unchanged).
+  // slab, 1,103 B (a native build of the benchmark's SQLite driver over
+  // this heap, sqlite_update_delete: 730 pages instead of 777;
+  // random_actions unchanged).
   static constexpr std::uint32_t slab_units_of(unsigned c) noexcept { return slab_unit_counts[c]; }
   static constexpr std::size_t slots_per_slab(unsigned c) noexcept {
     return (std::size_t{slab_units_of(c)} << unit_shift) / Classes::slot_size(c);
@@ -427,9 +428,10 @@ class Heap {
 
   // A sweep walks every free slot, so it must not run again until the heap
   // has done work of the same order since the last one, whatever the program
-  // does between (the triggers above only ask for a sweep): a sweep costs at most S + R free-list steps (and the slots
-  // of bump ranges, each pushed once), where S is the free slots the last
-  // sweep left and R the slots freed since. It is due when R >= S / 2 (a
+  // does between (the triggers above only ask for a sweep): a sweep costs at
+  // most S + R free-list steps (and the slots of bump ranges, each pushed
+  // once), where S is the free slots the last sweep left and R the slots
+  // freed since. It is due when R >= S / 2 (a
   // sweep then costs at most 3 steps per free) or R >= slabs / 8 (S is at
   // most the slabs' slot count, so at most 8 slabs' worth of slots, 1,024
   // steps, per free), and R >= 32, so that a sweep's fixed cost, a look at
