@@ -39,6 +39,16 @@ void wasmheap_get_stats(struct wasmheap_stats* out) {
   }
 }
 
+void wasmheap_thread_exit(void) {
+  if constexpr (requires { global_heap().thread_exit(); }) global_heap().thread_exit();
+}
+size_t wasmheap_lock_acquisitions(void) {
+  if constexpr (requires { global_heap().lock_acquisitions(); })
+    return global_heap().lock_acquisitions();
+  else
+    return static_cast<size_t>(-1);
+}
+
 void* wasmheap_malloc(size_t size) { return mf::malloc(size); }
 void wasmheap_free_unsized(void* p) { mf::free(p); }
 void* wasmheap_calloc(size_t count, size_t size) { return mf::calloc(count, size); }

@@ -104,6 +104,13 @@ class LockedHeap {
     return std::forward<F>(f)(heap_);
   }
 
+#if defined(WASMHEAP_COUNT_LOCKS)
+  // How many times the lock was taken: how often threads meet here, which is
+  // what limits how far past a few cores the heap scales. Instrumented builds
+  // only (-DWASMHEAP_COUNT_LOCKS), for bench/threads.
+  std::size_t lock_acquisitions() const noexcept { return __atomic_load_n(&lock_acquisitions_, __ATOMIC_RELAXED); }
+#endif
+
  private:
   // A scope guard of its own: <mutex> is not available to freestanding builds.
   // Taking the lock also lets a memory backend that needs it (WasmMemory)
@@ -112,6 +119,9 @@ class LockedHeap {
    public:
     explicit Guard(const LockedHeap& heap) noexcept : lock_(heap.lock_) {
       lock_.lock();
+#if defined(WASMHEAP_COUNT_LOCKS)
+      __atomic_store_n(&heap.lock_acquisitions_, heap.lock_acquisitions_ + 1, __ATOMIC_RELAXED);
+#endif
       if constexpr (requires { heap.heap_.memory().catch_up_with_growth(); })
         heap.heap_.memory().catch_up_with_growth();
     }
@@ -125,6 +135,9 @@ class LockedHeap {
 
   // mutable: the const calls (usable_size, stats, check) lock too.
   mutable Lock lock_;
+#if defined(WASMHEAP_COUNT_LOCKS)
+  mutable std::size_t lock_acquisitions_ = 0;  // written under the lock
+#endif
   InnerHeap heap_;
 };
 

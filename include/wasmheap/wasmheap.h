@@ -48,6 +48,16 @@ void wasmheap_get_stats(struct wasmheap_stats* out);
 /* First inconsistency found in the heap's structures, or NULL if sound. */
 const char* wasmheap_check(void);
 
+/* Threads. A thread that allocates keeps a few free blocks of its own, so its
+ * calls need not meet other threads'. This gives them back to the shared heap;
+ * call it when a thread ends if the runtime does not (Emscripten's pthreads,
+ * and threads on the host, give them back by themselves). A no-op in builds
+ * without threads. */
+void wasmheap_thread_exit(void);
+/* How many times the heap's lock has been taken, in builds compiled with
+ * WASMHEAP_COUNT_LOCKS (for benchmarks); (size_t)-1 in others. */
+size_t wasmheap_lock_acquisitions(void);
+
 /* The malloc family with C semantics, under the wasmheap_ prefix. */
 void* wasmheap_malloc(size_t size);
 void wasmheap_free_unsized(void* p);
