@@ -40,13 +40,18 @@ void wasmheap_get_stats(struct wasmheap_stats* out) {
 }
 
 void wasmheap_thread_exit(void) {
-  if constexpr (requires { global_heap().thread_exit(); }) global_heap().thread_exit();
+  // Only a heap with thread caches has anything to give back.
+  [](auto& heap) {
+    if constexpr (requires { heap.thread_exit(); }) heap.thread_exit();
+  }(global_heap());
 }
 size_t wasmheap_lock_acquisitions(void) {
-  if constexpr (requires { global_heap().lock_acquisitions(); })
-    return global_heap().lock_acquisitions();
-  else
-    return static_cast<size_t>(-1);
+  return [](auto& heap) -> size_t {
+    if constexpr (requires { heap.lock_acquisitions(); })
+      return heap.lock_acquisitions();
+    else
+      return static_cast<size_t>(-1);
+  }(global_heap());
 }
 
 void* wasmheap_malloc(size_t size) { return mf::malloc(size); }

@@ -20,9 +20,21 @@
 #endif
 #endif
 
+// With threads, each thread keeps a cache of free slots (CachedHeap) unless
+// WASMHEAP_THREAD_CACHE=0 asks for one lock around every call (LockedHeap);
+// the checked build always takes the lock, its checks need every free slot.
+#if WASMHEAP_THREADS && !defined(WASMHEAP_THREAD_CACHE)
+#if defined(WASMHEAP_CHECKED)
+#define WASMHEAP_THREAD_CACHE 0
+#else
+#define WASMHEAP_THREAD_CACHE 1
+#endif
+#endif
+
 #if WASMHEAP_THREADS
 #include <wasmheap/futex_lock.hpp>
 #include <wasmheap/locked_heap.hpp>
+#include <wasmheap/thread_cache.hpp>
 #endif
 
 namespace wasmheap {
@@ -35,17 +47,19 @@ using GlobalClasses = QuarterClasses;
 #endif
 
 #if defined(__wasm__)
-using GlobalHeapCore = Heap<WasmMemory, GlobalClasses>;
+using GlobalMemory = WasmMemory;
 #else
-using GlobalHeapCore = Heap<SimulatedMemory, GlobalClasses>;
+using GlobalMemory = SimulatedMemory;
 #endif
 
-// With threads, one lock around every call; without, the heap itself, so a
-// single-threaded build compiles to exactly the code it would without threads.
-#if WASMHEAP_THREADS
-using GlobalHeap = LockedHeap<GlobalHeapCore, FutexLock>;
+// Without threads, the heap itself, so a single-threaded build compiles to
+// exactly the code it would if threads did not exist.
+#if WASMHEAP_THREADS && WASMHEAP_THREAD_CACHE
+using GlobalHeap = CachedHeap<Heap<SharedMemory<GlobalMemory>, GlobalClasses>, FutexLock>;
+#elif WASMHEAP_THREADS
+using GlobalHeap = LockedHeap<Heap<GlobalMemory, GlobalClasses>, FutexLock>;
 #else
-using GlobalHeap = GlobalHeapCore;
+using GlobalHeap = Heap<GlobalMemory, GlobalClasses>;
 #endif
 
 #if defined(__wasm__)

@@ -94,7 +94,7 @@ struct HeapChecks {
     if (p == nullptr) return;
     const auto& pages = heap.pages_;
     if (!pages.owns(p)) about(op, p).text(", which is not from the heap").stop();
-    const PageMap& map = pages.map();
+    const auto& map = pages.map();
     std::uint32_t unit = pages.unit_of(p);
     PageKind kind = map.kind(unit);
     if (kind == PageKind::slab) {

@@ -170,7 +170,66 @@ class Heap {
 
   Memory& memory() noexcept { return pages_.memory(); }
   const Memory& memory() const noexcept { return pages_.memory(); }
-  const PageMap& map() const noexcept { return pages_.map(); }
+  const auto& map() const noexcept { return pages_.map(); }
+
+  // ---- For a cache of free slots in front of the heap (CachedHeap) ----
+
+  // The heap is shared by threads that call it without its lock for some
+  // things (its memory backend is a SharedMemory).
+  static constexpr bool shared = PageRuns<Memory>::shared;
+
+  // The class of the block at p, as free finds it, read without the heap's
+  // lock; or not_a_block when that read could not tell (p is not in the heap
+  // as this thread sees it, or the heap grew meanwhile): ask block_class
+  // under the lock then.
+  unsigned block_class_unlocked(const void* p) const noexcept requires shared {
+    std::uint32_t unit = 0, entry = 0;
+    if (!pages_.entry_unlocked(p, unit, entry)) return not_a_block;
+    using Map = typename PageRuns<Memory>::Map;
+    return class_from_entry(Map::kind_of(entry), Map::value_of(entry), pages_.offset_in_unit(p));
+  }
+  unsigned block_class(const void* p) const noexcept {
+    if (!pages_.owns(p)) return not_a_block;
+    std::uint32_t unit = pages_.unit_of(p);
+    return class_from_entry(map().kind(unit), map().value(unit), pages_.offset_in_unit(p));
+  }
+  static constexpr unsigned not_a_block = class_count + 1;
+
+  // A slot for a request of class c aligned to align, as alloc gives it
+  // (nullptr when out of memory), and up to `most` more free slots of class
+  // c for the cache, linked through their first word from `spares`; returns
+  // how many. The spares come from c's free list, then its bump range: never
+  // a new slab, so a cache takes no more memory than one request would.
+  void* alloc_with_spares(unsigned c, std::size_t align, std::size_t most, void*& spares, std::size_t& count) noexcept {
+    void* p = alloc_small(c, align);
+    FreeSlot *list = nullptr, **tail = &list;
+    std::size_t n = 0;
+    if (p != nullptr) {
+      FreeSlot* slot = free_slots_[c];
+      for (; slot != nullptr && n < most; slot = slot->next, ++n) {
+        *tail = slot;
+        tail = &slot->next;
+      }
+      free_slots_[c] = slot;
+      for (; n < most && bump_[c] != bump_end_[c]; bump_[c] += Classes::slot_size(c), ++n) {
+        *tail = reinterpret_cast<FreeSlot*>(bump_[c]);
+        tail = &(*tail)->next;
+      }
+    }
+    *tail = nullptr;
+    spares = list;
+    count = n;
+    return p;
+  }
+
+  // Takes back n free slots of class c from a cache, linked from first to last.
+  void free_slots(unsigned c, void* first, void* last, std::size_t n) noexcept {
+    if (first == free_slots_[c]) [[unlikely]]
+      stop("double free of", first);
+    static_cast<FreeSlot*>(last)->next = free_slots_[c];
+    free_slots_[c] = static_cast<FreeSlot*>(first);
+    frees_since_sweep_ += n;
+  }
 
  private:
   // The checked build's checks (checked.hpp) read the heap's free lists and map.
@@ -181,18 +240,14 @@ class Heap {
     FreeSlot* next;
   };
 
-  static constexpr unsigned not_a_block = class_count + 1;
-
-  // The small class of the block that starts at p; class_count for a big
+  // The small class of the block that starts at p, from the map entry of
+  // its unit (kind and value) and its offset there: class_count for a big
   // block; not_a_block for anything else: nullptr (owns() is false for it,
   // since the heap's first unit lies above address 0), memory the heap does
   // not own, free memory, or a pointer inside a block or between a slab's
   // slots. So no pointer but a block's start can become a free slot or run.
-  unsigned block_class(const void* p) const noexcept {
-    if (!pages_.owns(p)) return not_a_block;
-    std::uint32_t unit = pages_.unit_of(p), value = map().value(unit);
-    std::size_t offset = pages_.offset_in_unit(p);
-    switch (map().kind(unit)) {
+  static unsigned class_from_entry(PageKind kind, std::uint32_t value, std::size_t offset) noexcept {
+    switch (kind) {
       case PageKind::slab: {
         unsigned c = value & slab_class_mask;
 #if defined(__clang__)
@@ -422,6 +477,8 @@ class Heap {
     bool pressed = grown >= std::max(page_size, (slab_units_ << unit_shift) / 8) || frees_since_sweep_ >= slab_slots_ / 2;
     if (pressed && sweep_affordable()) sweep_empty_slabs();
     if (std::byte* p = pages_.take(n, align, end, false)) return p;
+    // Thread caches give their free slots back first (CachedHeap).
+    if constexpr (requires { pages_.memory().before_growth(); }) pages_.memory().before_growth();
     if (sweep_affordable()) sweep_empty_slabs();
     return pages_.take(n, align, end, true);  // a free run if the sweep made one, else more memory
   }
@@ -481,7 +538,7 @@ class Heap {
   // free lists are long, not the heap. Only take_units runs it, when
   // sweep_affordable allows, and the alloc/free fast paths pay nothing for it.
   [[gnu::noinline]] void sweep_empty_slabs() noexcept {
-    PageMap& map = pages_.map();
+    auto& map = pages_.map();
     std::size_t free_slots = 0, steps = 0;  // what the slabs that stay have free; list steps taken
     for (unsigned c = 0; c < class_count; ++c) {
       auto head_of = [&](const FreeSlot* slot) { return slab_head(pages_.unit_of(slot)); };

@@ -104,6 +104,10 @@ class LockedHeap {
     return std::forward<F>(f)(heap_);
   }
 
+  // The inner heap without the lock, for what it allows then (CachedHeap's
+  // reads of the page map, Heap::block_class_unlocked).
+  InnerHeap& without_lock() noexcept { return heap_; }
+
 #if defined(WASMHEAP_COUNT_LOCKS)
   // How many times the lock was taken: how often threads meet here, which is
   // what limits how far past a few cores the heap scales. Instrumented builds

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <wasmheap/layout.hpp>
+#include <wasmheap/shared_access.hpp>
 
 #include <cstdint>
 
@@ -28,20 +29,36 @@ enum class PageKind : std::uint32_t {
   page_map = 5,  // first of the units holding this map itself; value = their count
 };
 
-class PageMap {
+// Shared: threads read entries without the heap's lock (see
+// PageRuns::entry_unlocked), so every write is one they may see at any time.
+template <bool Shared>
+class BasicPageMap {
  public:
   static constexpr std::uint32_t inline_capacity = 1024;
 
-  constexpr PageMap() noexcept = default;
-  PageMap(const PageMap&) = delete;
-  PageMap& operator=(const PageMap&) = delete;
+  constexpr BasicPageMap() noexcept = default;
+  BasicPageMap(const BasicPageMap&) = delete;
+  BasicPageMap& operator=(const BasicPageMap&) = delete;
 
-  PageKind kind(std::uint32_t unit) const noexcept { return static_cast<PageKind>(entries_[unit] >> value_bits); }
-  std::uint32_t value(std::uint32_t unit) const noexcept { return entries_[unit] & value_mask; }
+  PageKind kind(std::uint32_t unit) const noexcept { return kind_of(entries_[unit]); }
+  std::uint32_t value(std::uint32_t unit) const noexcept { return value_of(entries_[unit]); }
   bool is(std::uint32_t unit, PageKind k) const noexcept { return kind(unit) == k; }
   void set(std::uint32_t unit, PageKind k, std::uint32_t value = 0) noexcept {
-    entries_[unit] = (static_cast<std::uint32_t>(k) << value_bits) | value;
+    std::uint32_t entry = (static_cast<std::uint32_t>(k) << value_bits) | value;
+    if constexpr (Shared)
+      shared::store_relaxed(entries_[unit], entry);
+    else
+      entries_[unit] = entry;
   }
+  // The two halves of an entry read as a whole.
+  static PageKind kind_of(std::uint32_t entry) noexcept { return static_cast<PageKind>(entry >> value_bits); }
+  static std::uint32_t value_of(std::uint32_t entry) noexcept { return entry & value_mask; }
+
+  // For a reader without the lock (PageRuns::entry_unlocked): where the
+  // entries are and how many, read so that the entries' contents, written
+  // before the map moved there, are seen too.
+  const std::uint32_t* entries_unlocked() const noexcept requires Shared { return shared::load_acquire(entries_); }
+  std::uint32_t capacity_unlocked() const noexcept requires Shared { return shared::load_acquire(capacity_); }
 
   // Units 0 .. capacity()-1 have entries.
   std::uint32_t capacity() const noexcept { return capacity_; }
@@ -54,16 +71,24 @@ class PageMap {
   void move_to(std::uint32_t* storage, std::uint32_t capacity) noexcept {
     __builtin_memmove(storage, entries_, capacity_ * sizeof(std::uint32_t));
     __builtin_memset(storage + capacity_, 0, (capacity - capacity_) * sizeof(std::uint32_t));
-    entries_ = storage;
-    capacity_ = capacity;
+    if constexpr (Shared) {
+      // Readers without the lock that see the new storage see it filled.
+      shared::store_release(entries_, storage);
+      shared::store_release(capacity_, capacity);
+    } else {
+      entries_ = storage;
+      capacity_ = capacity;
+    }
   }
 
  private:
-  static constexpr unsigned value_bits = 28;  // unit counts go up to 2^20 (21 bits)
+  static constexpr unsigned value_bits = 28;  // unit counts go up to 2^22 (23 bits)
   static constexpr std::uint32_t value_mask = (std::uint32_t{1} << value_bits) - 1;
   std::uint32_t* entries_ = inline_;
   std::uint32_t capacity_ = inline_capacity;
   std::uint32_t inline_[inline_capacity] = {};
 };
+
+using PageMap = BasicPageMap<false>;
 
 }  // namespace wasmheap

@@ -33,6 +33,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 namespace wasmheap {
@@ -40,15 +41,45 @@ namespace wasmheap {
 // Which end of a free run a request takes (PageRuns::take).
 enum class RunEnd { low, high };
 
+// A memory backend under a heap that threads call at once, some calls
+// without the heap's lock (SharedMemory, thread_cache.hpp): the page layer
+// then lets them read the map (entry_unlocked).
+template <class Memory>
+inline constexpr bool is_shared_memory = requires { requires Memory::shared; };
+
 template <class Memory>
 class PageRuns {
  public:
+  static constexpr bool shared = is_shared_memory<Memory>;
+  using Map = BasicPageMap<shared>;
+
   constexpr explicit PageRuns(Memory memory) noexcept : memory_(std::move(memory)) {}
 
   Memory& memory() noexcept { return memory_; }
   const Memory& memory() const noexcept { return memory_; }
-  const PageMap& map() const noexcept { return map_; }
-  PageMap& map() noexcept { return map_; }
+  const Map& map() const noexcept { return map_; }
+  Map& map() noexcept { return map_; }
+
+  // For a thread without the heap's lock (shared memory only): the map entry
+  // of the unit holding p, and that unit; false when p is not in the heap, or
+  // when the heap's top or its map moved while this read them (a seqlock:
+  // the generation is odd while they change, see GeometryChange), so the
+  // caller asks again under the lock. A block's own entry does not change
+  // while it is live, except for the free-slot count a sweep writes above
+  // the class in a slab's first entry.
+  bool entry_unlocked(const void* p, std::uint32_t& unit, std::uint32_t& entry) const noexcept requires shared {
+    std::uint32_t generation = shared::load_acquire(geometry_);
+    std::uintptr_t offset = reinterpret_cast<std::uintptr_t>(p) - shared::load_acquire(origin_);
+    if (offset >= std::uintptr_t{shared::load_acquire(top_)} << unit_shift) return false;
+    unit = static_cast<std::uint32_t>(offset >> unit_shift);
+    const std::uint32_t* entries = map_.entries_unlocked();
+    if (unit >= map_.capacity_unlocked()) return false;
+    // The map may lie in pages another thread grew, which this thread's
+    // engine may not know of yet (see WasmMemory::catch_up_with_growth).
+    if constexpr (requires { memory_.catch_up_with_growth(); }) memory_.catch_up_with_growth();
+    entry = shared::load_speculative(entries[unit]);
+    return generation % 2 == 0 && shared::load_relaxed(geometry_) == generation;
+  }
 
   // Index of the unit holding p. Meaningful only when owns(p).
   std::uint32_t unit_of(const void* p) const noexcept {
@@ -244,13 +275,14 @@ class PageRuns {
   void start() noexcept {
     if (started_) return;
     started_ = true;
-    origin_ = memory_end();
+    GeometryChange change(*this);
+    set_shared(origin_, memory_end());
     if constexpr (requires(Memory& m) { m.initial_free(); }) {
       AddressRange free = memory_.initial_free();
       std::uintptr_t first = (free.begin + unit_size - 1) & ~(std::uintptr_t{unit_size} - 1);
       if (first >= free.end) return;
-      origin_ = first;
-      top_ = unit_of(reinterpret_cast<void*>(free.end));
+      set_shared(origin_, first);
+      set_shared(top_, unit_of(reinterpret_cast<void*>(free.end)));
       // More initial memory than the inline map covers (Emscripten's default
       // is 16 MiB): the map takes the last units of it.
       std::uint32_t free_end = top_ > map_.capacity() ? move_map_to_top() : top_;
@@ -421,9 +453,12 @@ class PageRuns {
     bool map_moves = map_units_at(end) != 0;
     // Memory grown by someone else since it was measured: those pages are foreign now.
     if (unit_of(fresh) != old_end) return grow_top_run(n, contiguous);
-    top_ = static_cast<std::uint32_t>(end);
-    std::uint32_t free_start = at_top ? old_map : static_cast<std::uint32_t>(old_end);
-    std::uint32_t free_end = map_moves ? move_map_to_top() : top_;
+    std::uint32_t free_start = at_top ? old_map : static_cast<std::uint32_t>(old_end), free_end = 0;
+    {
+      GeometryChange change(*this);
+      set_shared(top_, static_cast<std::uint32_t>(end));
+      free_end = map_moves ? move_map_to_top() : top_;
+    }
     mark_interior(free_start, free_end);
     give(free_start, free_end - free_start);  // merges with the free tail, if any
     // A map left below foreign pages frees its units where it was.
@@ -457,6 +492,36 @@ class PageRuns {
 
   static constexpr std::size_t growth_fraction = 32;  // memory grows by at least 1/32 of the heap
 
+  // With shared memory, the heap's origin, top and map change only inside a
+  // GeometryChange, during which the generation is odd; entry_unlocked
+  // trusts what it read only if the generation was even and the same before
+  // and after. Without, this is nothing.
+  class GeometryChange {
+   public:
+    explicit GeometryChange(PageRuns& runs) noexcept : runs_(runs) {
+      if constexpr (shared) {
+        __atomic_store_n(&runs_.geometry_, runs_.geometry_ + 1, __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_RELEASE);  // odd before anything it guards changes
+      }
+    }
+    ~GeometryChange() {
+      if constexpr (shared) __atomic_store_n(&runs_.geometry_, runs_.geometry_ + 1, __ATOMIC_RELEASE);
+    }
+    GeometryChange(const GeometryChange&) = delete;
+    GeometryChange& operator=(const GeometryChange&) = delete;
+
+   private:
+    PageRuns& runs_;
+  };
+  template <class T>
+  static void set_shared(T& word, T value) noexcept {
+    if constexpr (shared)
+      shared::store_relaxed(word, value);
+    else
+      word = value;
+  }
+  struct NoGeneration {};
+
   FreeRun* bins_[bin_count] = {};
   std::uint64_t nonempty_[bitmap_words] = {};  // bit b: bins_[b] is not empty
   Work work_;
@@ -464,7 +529,8 @@ class PageRuns {
   bool started_ = false;
   std::uint32_t top_ = 0;  // one past the highest unit the heap has grown
   Memory memory_;
-  PageMap map_;
+  Map map_;
+  [[no_unique_address]] std::conditional_t<shared, std::uint32_t, NoGeneration> geometry_{};
 };
 
 }  // namespace wasmheap

@@ -1,4 +1,4 @@
-// LockedHeap under threads: several threads run random alloc / free / resize /
+// LockedHeap and CachedHeap under threads: several threads run random alloc / free / resize /
 // realloc sequences on one heap and hand blocks to each other through a
 // mailbox, so blocks are freed, resized and reallocated by threads that did not
 // allocate them. Every block carries a fill pattern that is checked whenever
@@ -10,6 +10,7 @@
 #include <wasmheap/heap.hpp>
 #include <wasmheap/locked_heap.hpp>
 #include <wasmheap/simulated_memory.hpp>
+#include <wasmheap/thread_cache.hpp>
 
 #include "../test_heap.hpp"
 
@@ -56,13 +57,16 @@ struct Block {
 
 template <class Classes>
 using LockedTestHeap = LockedHeap<Heap<SimulatedMemory, Classes>, FutexLock>;
-
 template <class Classes>
+using CachedTestHeap = CachedHeap<Heap<SharedMemory<SimulatedMemory>, Classes>, FutexLock>;
+
+template <class TestHeap>
 class Stress {
  public:
+  using Classes = typename TestHeap::class_policy;
   // 4,096 pages (256 MiB) is far more than the live blocks ever need; the cap
   // only bounds the reservation.
-  Stress() : heap_(std::make_unique<LockedTestHeap<Classes>>(SimulatedMemory(4096))), mailbox_(mailbox_slots) {}
+  Stress() : heap_(std::make_unique<TestHeap>(SimulatedMemory(4096))), mailbox_(mailbox_slots) {}
 
   void run() {
     std::vector<std::thread> threads;
@@ -81,6 +85,12 @@ class Stress {
     auto s = heap_->stats();
     EXPECT_EQ(s.blocks_live, 0u);
     EXPECT_EQ(s.bytes_live, 0u);
+    // The workers' caches went back when they ended; the main thread's now.
+    if constexpr (requires { heap_->thread_exit(); }) {
+      heap_->thread_exit();
+      auto inner = heap_->with_lock([](auto& heap) { return heap.stats(); });
+      EXPECT_EQ(inner.blocks_live, 0u);
+    }
     // Proof that the test did what it is for.
     EXPECT_GT(handoffs_.load(), 100);
     EXPECT_GT(foreign_frees_.load(), 100);
@@ -199,14 +209,16 @@ class Stress {
     }
   }
 
-  std::unique_ptr<LockedTestHeap<Classes>> heap_;
+  std::unique_ptr<TestHeap> heap_;
   std::vector<std::atomic<Block*>> mailbox_;
   std::atomic<int> failures_{0};
   std::atomic<long> handoffs_{0}, foreign_frees_{0}, foreign_reallocs_{0};
 };
 
-TEST(LockedHeapThreads, StressWithPowerOfTwoClasses) { Stress<PowerOfTwoClasses>().run(); }
-TEST(LockedHeapThreads, StressWithQuarterClasses) { Stress<QuarterClasses>().run(); }
+TEST(LockedHeapThreads, StressWithPowerOfTwoClasses) { Stress<LockedTestHeap<PowerOfTwoClasses>>().run(); }
+TEST(LockedHeapThreads, StressWithQuarterClasses) { Stress<LockedTestHeap<QuarterClasses>>().run(); }
+TEST(CachedHeapThreads, StressWithPowerOfTwoClasses) { Stress<CachedTestHeap<PowerOfTwoClasses>>().run(); }
+TEST(CachedHeapThreads, StressWithQuarterClasses) { Stress<CachedTestHeap<QuarterClasses>>().run(); }
 
 // The lock alone: a plain counter stays exact, and a holder that sleeps makes
 // the others go to sleep on the word, so a lost wake-up would hang the test
