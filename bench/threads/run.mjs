@@ -1,30 +1,58 @@
 #!/usr/bin/env node
-// Allocators under wasm threads: wasmheap (built with -pthread, so its global
-// heap takes a lock) against Emscripten's dlmalloc and emmalloc with -pthread,
-// on the workloads of threads_bench.c, in Node (each pthread a worker thread).
+// Allocators under wasm threads: wasmheap (built with -pthread: per-thread
+// caches over the locked global heap, or the locked heap alone) against
+// Emscripten's dlmalloc and emmalloc with -pthread, on the workloads of
+// threads_bench.c, in Node (each pthread a worker thread) and in headless
+// Chromium (each pthread a Web Worker). Also counts wasmheap's lock
+// acquisitions (instrumented builds) and the code a threaded build adds.
 // Writes results/threads.json and results/threads.md and prints the tables.
 //
 //   node bench/threads/run.mjs [--rounds=N] [--warmups=N] [--runs=N]
-//                              [--variants=a,b] [--workloads=a,b]
+//        [--variants=a,b] [--workloads=a,b] [--engines=node,chromium]
+//        [--no-locks] [--no-size] [--wasmheap-root=DIR] [--help]
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeSectionBytes } from '../lib/wasm_info.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BENCH = dirname(HERE);
-const ROOT = dirname(BENCH);
 const OUT = join(BENCH, 'build', 'threads');
 const RESULTS = join(BENCH, 'results');
-const SELF = fileURLToPath(import.meta.url);
+
+const HELP = `node bench/threads/run.mjs [options]     (or: make -C bench threads)
+  --rounds=N          rounds; each runs every (engine, variant, workload) once, in a
+                      rotated order (default 3)
+  --warmups=N         untimed runs per process after the first (default 2)
+  --runs=N            timed runs per process (default 5)
+  --variants=a,b      of: ${'wasmheap,wasmheap-locked,wasmheap-unlocked,emdlmalloc,emmalloc'}
+  --workloads=a,b     of the workloads in threads_bench.c (default all)
+  --engines=a,b       node, chromium (default both; chromium needs Debian's chromium
+                      and playwright-core from bench/node_modules: npm ci in bench/)
+  --no-locks          skip the lock counts (instrumented wasmheap builds, Node)
+  --no-size           skip the -Oz code-size probes
+  --wasmheap-root=DIR build wasmheap's sources from DIR/include and DIR/src instead of
+                      this checkout's (to compare with another commit's tree)
+Writes bench/results/threads.{json,md}.`;
 
 const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log(HELP);
+  process.exit(0);
+}
 const opt = (name, dflt) => {
   const a = argv.find((x) => x.startsWith(`--${name}=`));
   return a ? a.slice(name.length + 3) : dflt;
 };
+const known = ['rounds', 'warmups', 'runs', 'variants', 'workloads', 'engines', 'wasmheap-root'];
+for (const a of argv)
+  if (!known.some((k) => a.startsWith(`--${k}=`)) && a !== '--no-locks' && a !== '--no-size') {
+    console.error(`unknown option ${a}\n\n${HELP}`);
+    process.exit(2);
+  }
 const settings = {
   rounds: Number(opt('rounds', 3)),
   warmups: Number(opt('warmups', 2)),
@@ -32,20 +60,60 @@ const settings = {
 };
 const log = (m) => process.stderr.write(m + '\n');
 
-// The unlocked wasmheap is the same build with WASMHEAP_THREADS=0: safe only
-// while one thread allocates, so it runs the one-thread workloads alone, where
-// it shows what the lock costs when nobody contends for it.
+// What each variant links. kind: which build of wasmheap's sources (see
+// KINDS). The unlocked wasmheap is the build with WASMHEAP_THREADS=0: safe
+// only while one thread allocates, so it runs the one-thread workloads alone,
+// where it shows what any lock costs when nobody contends for it.
 const VARIANTS = {
-  wasmheap: { malloc: 'none', objs: 'locked' },
-  'wasmheap-unlocked': { malloc: 'none', objs: 'unlocked', only: ['fifo_small_1t', 'fifo_mixed_1t', 'local_1t'] },
+  wasmheap: { malloc: 'none', kind: 'cache', count: 'cache-count' },
+  'wasmheap-locked': { malloc: 'none', kind: 'locked', count: 'locked-count' },
+  'wasmheap-unlocked': { malloc: 'none', kind: 'unlocked', only: ['fifo_small_1t', 'fifo_mixed_1t', 'local_1t'] },
   emdlmalloc: { malloc: 'dlmalloc' },
   emmalloc: { malloc: 'emmalloc' },
 };
-const WORKLOADS = ['pc_small', 'pc_mixed', 'fifo_small_1t', 'fifo_mixed_1t', 'local_1t', 'local_2t'];
-const variants = opt('variants', Object.keys(VARIANTS).join(',')).split(',');
-const workloads = opt('workloads', WORKLOADS.join(',')).split(',');
-for (const v of variants) if (!VARIANTS[v]) throw new Error(`unknown variant ${v}`);
-for (const w of workloads) if (!WORKLOADS.includes(w)) throw new Error(`unknown workload ${w}`);
+// The builds of wasmheap's global_heap, c_api and malloc: the default threaded
+// build (per-thread caches), today's single locked heap, no lock at all, the
+// first two counting their lock acquisitions, and the first two at -Oz for the
+// code-size probe.
+const KINDS = {
+  cache: { opt: '-O2', defs: [] },
+  locked: { opt: '-O2', defs: ['-DWASMHEAP_THREAD_CACHE=0'] },
+  unlocked: { opt: '-O2', defs: ['-DWASMHEAP_THREADS=0'] },
+  'cache-count': { opt: '-O2', defs: ['-DWASMHEAP_COUNT_LOCKS=1'] },
+  'locked-count': { opt: '-O2', defs: ['-DWASMHEAP_THREAD_CACHE=0', '-DWASMHEAP_COUNT_LOCKS=1'] },
+  'cache-oz': { opt: '-Oz', defs: [] },
+  'locked-oz': { opt: '-Oz', defs: ['-DWASMHEAP_THREAD_CACHE=0'] },
+};
+// Worker threads per workload (as in threads_bench.c's table).
+const WORKLOADS = {
+  pc_small: 2,
+  pc_mixed: 2,
+  fifo_small_1t: 1,
+  fifo_mixed_1t: 1,
+  local_1t: 1,
+  local_2t: 2,
+  local_4t: 4,
+  local_8t: 8,
+  larson_2t: 2,
+  larson_4t: 4,
+  larson_8t: 8,
+};
+// The pool holds a worker for the proxied main() and one per thread of the
+// largest workload, so no thread waits for a worker to be started.
+const POOL_SIZE = 1 + Math.max(...Object.values(WORKLOADS));
+const ENGINES = ['node', 'chromium'];
+
+const list = (name, all) => {
+  const xs = opt(name, all.join(',')).split(',').filter(Boolean);
+  for (const x of xs) if (!all.includes(x)) throw new Error(`unknown ${name.replace(/s$/, '')} ${x} (of: ${all.join(', ')})`);
+  return xs;
+};
+const variants = list('variants', Object.keys(VARIANTS));
+const workloads = list('workloads', Object.keys(WORKLOADS));
+const engines = list('engines', ENGINES);
+const countLocks = !argv.includes('--no-locks');
+const measureSize = !argv.includes('--no-size');
+const WH_ROOT = opt('wasmheap-root', dirname(BENCH));
 
 // Emscripten 3.1.6 runs its JS optimiser with the node on PATH; it needs the
 // acorn parser, which Debian installs under /usr/share/nodejs, where a node
@@ -67,104 +135,284 @@ function run(cmd, args) {
   });
 }
 
+// Runs the functions two at a time (two cores, shared with other work).
+async function pool(fns, width = 2) {
+  const results = new Array(fns.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < fns.length) {
+      const i = next++;
+      results[i] = await fns[i]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, fns.length) }, lane));
+  return results;
+}
+
 const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : -1);
-// Rebuilds `out` unless it is newer than its inputs and this file (the flags).
+// Rebuilds `out` unless it is newer than its inputs and was made by the same
+// command (kept beside it in OUT.cmd), so changing a flag here rebuilds only
+// what it changes.
 async function step(out, inputs, cmd, args) {
+  const stamp = `${out}.cmd`;
+  const line = [cmd, ...args].join(' ');
   const t = mtime(out);
-  if (t > 0 && [...inputs, SELF].every((i) => mtime(i) <= t)) return out;
+  if (t > 0 && existsSync(stamp) && readFileSync(stamp, 'utf8') === line && inputs.every((i) => mtime(i) <= t)) return out;
   mkdirSync(dirname(out), { recursive: true });
   await run(cmd, args);
+  writeFileSync(stamp, line);
   return out;
 }
 
 // ---- build --------------------------------------------------------------------
 
-const SRC = join(ROOT, 'src');
-const INCLUDE = join(ROOT, 'include');
-const HEADERS = ['heap.hpp', 'page_runs.hpp', 'page_map.hpp', 'size_classes.hpp', 'layout.hpp',
-  'wasm_memory.hpp', 'locked_heap.hpp', 'futex_lock.hpp', 'checked.hpp'].map((h) => join(INCLUDE, 'wasmheap', h))
-  .concat(['global_heap.hpp', 'malloc_family.hpp'].map((h) => join(SRC, h)));
+const SRC = join(WH_ROOT, 'src');
+const INCLUDE = join(WH_ROOT, 'include');
+// Every header, so one the allocator adds (a thread cache's) counts too.
+const headers = () =>
+  [join(INCLUDE, 'wasmheap'), SRC].flatMap((d) =>
+    readdirSync(d)
+      .filter((f) => /\.(h|hpp)$/.test(f))
+      .map((f) => join(d, f)),
+  );
 
+async function buildKind(kind) {
+  const { opt: o, defs } = KINDS[kind];
+  const hs = headers();
+  return Promise.all(
+    ['global_heap', 'c_api', 'malloc'].map((unit) => {
+      const out = join(OUT, `wasmheap-${kind}`, `${unit}.o`);
+      const src = join(SRC, `${unit}.cpp`);
+      return step(out, [src, ...hs], 'em++', ['-pthread', '-std=c++20', o, '-fno-exceptions', ...defs, `-I${INCLUDE}`, '-c', src, '-o', out]);
+    }),
+  );
+}
+
+// Returns {modules: {name: {js, code_bytes}}, probe: {...} | null}. Module
+// names are the variants', plus `VARIANT+count` for the instrumented builds.
 async function build() {
   // bench/package.json makes .js files ES modules; Emscripten's output (the
   // program and its worker script) is CommonJS.
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'package.json'), '{ "type": "commonjs" }\n');
-  const bench = join(OUT, 'threads_bench.o');
   const benchSrc = join(HERE, 'threads_bench.c');
   // -fno-builtin-*: the compiler must not pair up and delete a malloc and free.
-  await step(bench, [benchSrc], 'emcc', ['-pthread', '-O2', '-Wall', '-Wextra',
-    '-fno-builtin-malloc', '-fno-builtin-free', '-c', benchSrc, '-o', bench]);
-  const objs = {};
-  for (const [kind, defs] of [['locked', []], ['unlocked', ['-DWASMHEAP_THREADS=0']]]) {
-    objs[kind] = [];
-    for (const unit of ['global_heap', 'c_api', 'malloc']) {
-      const out = join(OUT, `wasmheap-${kind}`, `${unit}.o`);
-      const src = join(SRC, `${unit}.cpp`);
-      objs[kind].push(await step(out, [src, ...HEADERS], 'em++', ['-pthread', '-std=c++20', '-O2', '-fno-exceptions',
-        ...defs, `-I${INCLUDE}`, '-c', src, '-o', out]));
-    }
-  }
+  const benchObj = (name, extra) => {
+    const out = join(OUT, `${name}.o`);
+    return () => step(out, [benchSrc], 'emcc', ['-pthread', '-O2', '-Wall', '-Wextra', '-fno-builtin-malloc', '-fno-builtin-free',
+      ...extra, '-c', benchSrc, '-o', out]);
+  };
+  // Only the program linked with an instrumented wasmheap may call
+  // wasmheap_lock_acquisitions, so it is compiled a second time for those.
+  const counted = countLocks ? variants.filter((v) => VARIANTS[v].count) : [];
+  const kinds = new Set([
+    ...variants.map((v) => VARIANTS[v].kind).filter(Boolean),
+    ...counted.map((v) => VARIANTS[v].count),
+    ...(measureSize ? ['cache-oz', 'locked-oz'] : []),
+  ]);
+  const objSteps = [benchObj('threads_bench', []), benchObj('threads_bench_count', ['-DCOUNT_LOCKS', `-I${INCLUDE}`])];
+  const probeSrc = join(BENCH, 'src', 'size_probe.c');
+  const probeObj = join(OUT, 'probe', 'size_probe.o');
+  if (measureSize) objSteps.push(() => step(probeObj, [probeSrc], 'emcc', ['-pthread', '-Oz', '-c', probeSrc, '-o', probeObj]));
+  const kindList = [...kinds];
+  const built = await pool([...objSteps, ...kindList.map((k) => () => buildKind(k))]);
+  const [bench, benchCount] = built;
+  const objs = Object.fromEntries(kindList.map((k, i) => [k, built[objSteps.length + i]]));
+
+  const links = [];
   const modules = {};
-  for (const v of variants) {
-    const { malloc, objs: kind } = VARIANTS[v];
-    const out = join(OUT, `${v}.js`);
-    const inputs = [bench, ...(kind ? objs[kind] : [])];
-    // PROXY_TO_PTHREAD: main runs in a worker, so it may block at the barrier;
-    // the pool holds a worker for it and for each of the two threads.
-    await step(out, inputs, 'emcc', ['-pthread', '-O2', ...inputs, `-sMALLOC=${malloc}`, '-sPROXY_TO_PTHREAD',
-      '-sEXIT_RUNTIME', '-sALLOW_MEMORY_GROWTH', '-sMAXIMUM_MEMORY=2GB', '-sPTHREAD_POOL_SIZE=3',
-      '-Wno-pthreads-mem-growth', '-o', out]);
-    modules[v] = { js: out, code_bytes: codeSectionBytes(readFileSync(out.replace(/\.js$/, '.wasm'))) };
-  }
-  return modules;
+  const link = (name, benchO, malloc, extra) =>
+    links.push(async () => {
+      const out = join(OUT, `${name}.js`);
+      const inputs = [benchO, ...extra];
+      // PROXY_TO_PTHREAD: main runs in a worker, so it may block at the
+      // barrier (and the page's own thread stays free in Chromium). The same
+      // .js runs in Node and in the browser (ENVIRONMENT defaults to both).
+      await step(out, inputs, 'emcc', ['-pthread', '-O2', ...inputs, `-sMALLOC=${malloc}`, '-sPROXY_TO_PTHREAD',
+        '-sEXIT_RUNTIME', '-sALLOW_MEMORY_GROWTH', '-sMAXIMUM_MEMORY=2GB', `-sPTHREAD_POOL_SIZE=${POOL_SIZE}`,
+        '-Wno-pthreads-mem-growth', '-o', out]);
+      modules[name] = { js: out, code_bytes: codeSectionBytes(readFileSync(out.replace(/\.js$/, '.wasm'))) };
+    });
+  for (const v of variants) link(v, bench, VARIANTS[v].malloc, VARIANTS[v].kind ? objs[VARIANTS[v].kind] : []);
+  for (const v of counted) link(`${v}+count`, benchCount, 'none', objs[VARIANTS[v].count]);
+  // What the allocator adds to a threaded program, as the issue measures it:
+  // the malloc family's probe, emcc -pthread -Oz (which runs wasm-opt), with
+  // wasmheap's caches and with today's locked heap.
+  const probe = {};
+  if (measureSize)
+    for (const [name, kind] of [['wasmheap', 'cache-oz'], ['wasmheap-locked', 'locked-oz']])
+      links.push(async () => {
+        const out = join(OUT, 'probe', `${name}.js`);
+        const inputs = [probeObj, ...objs[kind]];
+        await step(out, inputs, 'emcc', ['-pthread', '-Oz', ...inputs, '-sMALLOC=none', '-sALLOW_MEMORY_GROWTH',
+          '-sEXPORTED_FUNCTIONS=_probe', '--no-entry', '-Wno-pthreads-mem-growth', '-o', out]);
+        const wasm = readFileSync(out.replace(/\.js$/, '.wasm'));
+        probe[name] = { module_bytes: wasm.length, code_bytes: codeSectionBytes(wasm) };
+      });
+  await pool(links);
+  return { modules, probe: measureSize ? probe : null };
 }
 
-// ---- run ----------------------------------------------------------------------
+// ---- run: Node ----------------------------------------------------------------------
 
-async function runOne(js, workload, warmups, runs) {
-  // Node 20's global fetch makes this Emscripten's loader fetch the .wasm by
-  // its file path, which fails; without it the loader reads the file.
-  const out = await run('node', ['--no-experimental-fetch', js, workload, String(warmups), String(runs)]);
+// The JSON line a run printed, or an error that says what went wrong.
+function resultLine(out, what) {
   const line = out.split('\n').find((l) => l.startsWith('{'));
-  if (!line) throw new Error(`no result line from ${js} ${workload}:\n${out}`);
+  if (!line) throw new Error(`no result line from ${what}:\n${out.slice(-2000)}`);
   return JSON.parse(line);
 }
+
+async function runNode(js, args) {
+  // Node 20's global fetch makes this Emscripten's loader fetch the .wasm by
+  // its file path, which fails; without it the loader reads the file.
+  return resultLine(await run('node', ['--no-experimental-fetch', js, ...args]), `${js} ${args.join(' ')}`);
+}
+
+// ---- run: Chromium ------------------------------------------------------------------
+
+// One headless Chromium for the whole run; each run of a module gets a fresh
+// page, which loads the module as a page would: Module.arguments carries the
+// command line, Module.print the JSON line to the console, where it is caught.
+// The server sends the cross-origin isolation headers without which a page has
+// no SharedArrayBuffer, so no threads.
+async function startChromium() {
+  const { CHROMIUM, launchChromium } = await import('../lib/chromium_engine.mjs');
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+  const types = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-store' };
+    if (url.pathname === '/run.html') {
+      const module = url.searchParams.get('module');
+      const args = JSON.parse(url.searchParams.get('args'));
+      const page = `<!doctype html><meta charset="utf-8"><script>
+var Module = {
+  arguments: ${JSON.stringify(args)},
+  print: (t) => console.log(t),
+  printErr: (t) => console.error(t),
+  onAbort: (what) => console.error('abort: ' + what),
+};
+</script><script src="${encodeURI(module)}.js"></script>`;
+      return res.writeHead(200, { ...isolation, 'Content-Type': 'text/html' }).end(page);
+    }
+    if (url.pathname === '/favicon.ico') return res.writeHead(204).end();
+    const file = normalize(join(OUT, decodeURIComponent(url.pathname)));
+    if (!file.startsWith(OUT) || !existsSync(file)) return res.writeHead(404).end();
+    res.writeHead(200, { ...isolation, 'Content-Type': types[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const browser = await launchChromium();
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return {
+    version: browser.version(),
+    async run(name, args, timeoutMs = 10 * 60 * 1000) {
+      const page = await browser.newPage();
+      const said = [];
+      try {
+        const result = new Promise((resolve, reject) => {
+          page.on('console', (m) => {
+            const t = m.text();
+            if (t.startsWith('{')) resolve(JSON.parse(t));
+            else if (said.push(t) && /^abort|exception|error/i.test(t)) reject(new Error(t));
+          });
+          page.on('pageerror', (e) => reject(new Error(`page error: ${e.message}`)));
+          page.once('crash', () => reject(new Error('the page crashed')));
+          setTimeout(() => reject(new Error(`no result within ${timeoutMs / 1000} s`)), timeoutMs);
+        });
+        await page.goto(`${origin}/run.html?${new URLSearchParams({ module: name, args: JSON.stringify(args) })}`);
+        if (!(await page.evaluate(() => self.crossOriginIsolated))) throw new Error('the page is not cross-origin isolated');
+        return await result;
+      } catch (e) {
+        e.message += said.length ? ` (console: ${said.slice(-3).join(' / ')})` : '';
+        throw e;
+      } finally {
+        await page.close().catch(() => {});
+      }
+    },
+    async close() {
+      await browser.close();
+      server.close();
+    },
+  };
+}
+
+// ---- statistics -----------------------------------------------------------------
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+// Node prints the (one-line, minified) source around a JS error: keep only
+// the lines that say what went wrong.
+const shortError = (e) =>
+  e.message
+    .split('\n')
+    .filter((l) => l.length < 400 && /error|abort|exited|usage|unknown|crash|within|isolated/i.test(l))
+    .slice(0, 3)
+    .join(' / ') || e.message.slice(0, 300);
+
 async function main() {
   const started = Date.now();
   const loadStart = os.loadavg();
   log('building...');
-  const modules = await build();
+  const { modules, probe } = await build();
+  log(`built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+  // Lock acquisitions: the instrumented builds, the first run of each
+  // workload in Node (not timed; the counter costs an extra store per lock).
+  const locks = [];
+  if (countLocks)
+    for (const v of variants.filter((x) => modules[`${x}+count`]))
+      for (const w of workloads) {
+        const row = { variant: v, workload: w };
+        try {
+          const one = await runNode(modules[`${v}+count`].js, [w, '0', '0']);
+          Object.assign(row, { ops: one.ops, lock_acquisitions: one.lock_acquisitions_first_run });
+          row.per_1000_ops = one.lock_acquisitions_first_run >= 0 ? (one.lock_acquisitions_first_run * 1000) / one.ops : null;
+          if (one.failures) row.error = one.failure;
+        } catch (e) {
+          row.error = shortError(e);
+        }
+        log(`locks ${v} ${w}: ${row.error ? 'ERROR ' + row.error : row.lock_acquisitions}`);
+        locks.push(row);
+      }
+
+  let chromium = null;
+  const engineInfo = {};
+  if (engines.includes('chromium')) {
+    chromium = await startChromium();
+    engineInfo.chromium = chromium.version;
+  }
+  engineInfo.node = process.version;
   const pairs = [];
-  for (const w of workloads)
-    for (const v of variants) if (!VARIANTS[v].only || VARIANTS[v].only.includes(w)) pairs.push([v, w]);
-  const results = new Map(pairs.map(([v, w]) => [`${v}/${w}`, { variant: v, workload: w, times_ms: [], ops: 0 }]));
+  for (const e of engines)
+    for (const w of workloads)
+      for (const v of variants) if (!VARIANTS[v].only || VARIANTS[v].only.includes(w)) pairs.push([e, v, w]);
+  const results = new Map(pairs.map(([e, v, w]) => [`${e}/${v}/${w}`, { engine: e, variant: v, workload: w, threads: WORKLOADS[w], times_ms: [], ops: 0 }]));
   // Every round runs every pair once, in an order rotated per round, so a
   // burst of load from elsewhere spreads over pairs instead of one variant.
-  for (let round = 0; round < settings.rounds; ++round) {
-    const order = pairs.map((_, i) => pairs[(i + round * 3) % pairs.length]);
-    for (const [v, w] of order) {
-      const r = results.get(`${v}/${w}`);
-      try {
-        const one = await runOne(modules[v].js, w, settings.warmups, settings.runs);
-        r.ops = one.ops;
-        r.times_ms.push(...one.times_ms);
-        if (round === 0) r.pages_added = one.pages_added;
-        if (one.failures) r.error = one.failure;
-      } catch (e) {
-        // Node prints the (one-line, minified) source around a JS error: keep
-        // only the lines that say what went wrong.
-        const said = e.message.split('\n').filter((l) => l.length < 400 && /error|abort|exited|usage|unknown/i.test(l));
-        r.error = said.slice(0, 3).join(' / ');
+  try {
+    for (let round = 0; round < settings.rounds; ++round) {
+      const order = pairs.map((_, i) => pairs[(i + round * 3) % pairs.length]);
+      for (const [e, v, w] of order) {
+        const r = results.get(`${e}/${v}/${w}`);
+        const args = [w, String(settings.warmups), String(settings.runs)];
+        try {
+          const one = e === 'node' ? await runNode(modules[v].js, args) : await chromium.run(v, args);
+          r.ops = one.ops;
+          r.times_ms.push(...one.times_ms);
+          if (round === 0) r.pages_added = one.pages_added;
+          if (one.failures) r.error = one.failure;
+        } catch (err) {
+          r.error = shortError(err);
+        }
+        log(`round ${round + 1}/${settings.rounds} ${e} ${v} ${w}${r.error ? ' ERROR ' + r.error : ''}`);
       }
-      log(`round ${round + 1}/${settings.rounds} ${v} ${w}${r.error ? ' ERROR ' + r.error : ''}`);
     }
+  } finally {
+    if (chromium) await chromium.close();
   }
   const rows = [...results.values()].map((r) => ({
     ...r,
@@ -172,42 +420,139 @@ async function main() {
     ns_per_op_min: r.times_ms.length ? (Math.min(...r.times_ms) * 1e6) / r.ops : null,
   }));
   const data = {
-    settings,
+    settings: { ...settings, engines, variants, workloads, pool_size: POOL_SIZE },
     started: new Date(started).toISOString(),
     seconds: (Date.now() - started) / 1000,
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, load_average_start: loadStart, load_average_end: os.loadavg() },
-    versions: { node: process.version, emcc: (await run('emcc', ['--version'])).split('\n')[0] },
-    code_bytes: Object.fromEntries(Object.entries(modules).map(([v, m]) => [v, m.code_bytes])),
+    versions: { ...engineInfo, emcc: (await run('emcc', ['--version'])).split('\n')[0] },
+    code_bytes: Object.fromEntries(variants.map((v) => [v, modules[v].code_bytes])),
+    code_probe: probe && {
+      how: 'bench/src/size_probe.c (malloc family), emcc -pthread -Oz (wasm-opt included), -sMALLOC=none, wasmheap compiled -Oz',
+      ...probe,
+      added_by_caches: probe.wasmheap.code_bytes - probe['wasmheap-locked'].code_bytes,
+    },
+    lock_counts: locks,
     results: rows,
   };
+  data.ratios = ratios(data);
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, 'threads.json'), JSON.stringify(data, null, 1) + '\n');
   const md = markdown(data);
   writeFileSync(join(RESULTS, 'threads.md'), md);
   process.stdout.write(md);
-  if (rows.some((r) => r.error)) process.exitCode = 1;
+  if (rows.some((r) => r.error) || locks.some((r) => r.error)) process.exitCode = 1;
 }
 
+// ---- ratios ---------------------------------------------------------------------
+
+const find = (data, e, v, w) => data.results.find((x) => x.engine === e && x.variant === v && x.workload === w && !x.error);
+
+// The comparisons the targets are stated in: each variant's speed-up from
+// local_1t to local_Nt (throughput, total ops per second; 2.0 = twice as
+// many ops per second on two threads), wasmheap's median time per op over
+// dlmalloc's, and pages added over dlmalloc's.
+function ratios(data) {
+  const out = { speedup: [], vs_dlmalloc: [], pages_vs_dlmalloc: [] };
+  for (const e of data.settings.engines) {
+    for (const v of data.settings.variants) {
+      const one = find(data, e, v, 'local_1t');
+      const row = { engine: e, variant: v };
+      for (const w of ['local_2t', 'local_4t', 'local_8t']) {
+        const many = find(data, e, v, w);
+        row[w] = one && many ? one.ns_per_op_median / many.ns_per_op_median : null;
+      }
+      if (one) out.speedup.push(row);
+    }
+    for (const v of ['wasmheap', 'wasmheap-locked', 'emmalloc']) {
+      if (!data.settings.variants.includes(v)) continue;
+      const row = { engine: e, variant: v };
+      for (const w of data.settings.workloads) {
+        const a = find(data, e, v, w);
+        const d = find(data, e, 'emdlmalloc', w);
+        row[w] = a && d ? a.ns_per_op_median / d.ns_per_op_median : null;
+      }
+      out.vs_dlmalloc.push(row);
+      const prow = { engine: e, variant: v };
+      for (const w of data.settings.workloads) {
+        const a = find(data, e, v, w);
+        const d = find(data, e, 'emdlmalloc', w);
+        prow[w] = a && d ? { pages: a.pages_added, dlmalloc: d.pages_added, ratio: d.pages_added ? a.pages_added / d.pages_added : null } : null;
+      }
+      out.pages_vs_dlmalloc.push(prow);
+    }
+  }
+  return out;
+}
+
+// ---- markdown -------------------------------------------------------------------
+
 function markdown(data) {
-  const vs = variants;
+  const vs = data.settings.variants;
+  const ws = data.settings.workloads;
   const fmt = (x, d = 1) => (x == null ? '—' : x.toFixed(d));
-  const cell = (v, w, f) => {
-    const r = data.results.find((x) => x.variant === v && x.workload === w);
+  const table = (head, rows) => [`| ${head.join(' | ')} |`, `|---|${head.slice(1).map(() => '---:').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+  const cell = (e, v, w, f) => {
+    const r = data.results.find((x) => x.engine === e && x.variant === v && x.workload === w);
     if (!r) return '';
     return r.error ? `error: ${r.error}` : f(r);
   };
+  const engineName = { node: `Node ${data.versions.node}`, chromium: `Chromium ${data.versions.chromium}` };
   const lines = [];
-  lines.push(`# Allocators under wasm threads (Node ${data.versions.node}, ${data.versions.emcc})`, '');
+  lines.push(`# Allocators under wasm threads (${data.settings.engines.map((e) => engineName[e]).join(', ')}; ${data.versions.emcc})`, '');
   lines.push(`${data.settings.rounds} rounds × (${data.settings.warmups} warm-ups + ${data.settings.runs} timed runs); ` +
     `load average ${data.machine.load_average_start.map((x) => x.toFixed(2)).join(' ')} at start, ` +
-    `${data.machine.load_average_end.map((x) => x.toFixed(2)).join(' ')} at end, ${data.machine.cpus} CPUs.`, '');
-  lines.push('## ns per op, median (min)', '', `| workload | ${vs.join(' | ')} |`, `|---|${vs.map(() => '---:').join('|')}|`);
-  for (const w of workloads)
-    lines.push(`| ${w} | ${vs.map((v) => cell(v, w, (r) => `${fmt(r.ns_per_op_median)} (${fmt(r.ns_per_op_min)})`)).join(' | ')} |`);
-  lines.push('', '## Pages added (64 KiB) during the first run', '', `| workload | ${vs.join(' | ')} |`, `|---|${vs.map(() => '---:').join('|')}|`);
-  for (const w of workloads) lines.push(`| ${w} | ${vs.map((v) => cell(v, w, (r) => String(r.pages_added))).join(' | ')} |`);
-  lines.push('', '## Code section of the whole module (bytes, -O2)', '', `| ${vs.join(' | ')} |`, `|${vs.map(() => '---:').join('|')}|`);
-  lines.push(`| ${vs.map((v) => data.code_bytes[v]).join(' | ')} |`, '');
+    `${data.machine.load_average_end.map((x) => x.toFixed(2)).join(' ')} at end, ${data.machine.cpus} CPUs; ` +
+    `${Math.round(data.seconds)} s in all.`, '');
+  for (const e of data.settings.engines) {
+    lines.push(`## ns per op, median (min): ${engineName[e]}`, '');
+    lines.push(...table(['workload', ...vs], ws.map((w) => [w, ...vs.map((v) => cell(e, v, w, (r) => `${fmt(r.ns_per_op_median)} (${fmt(r.ns_per_op_min)})`))])), '');
+  }
+  for (const e of data.settings.engines) {
+    lines.push(`## Pages added (64 KiB) during the first run: ${engineName[e]}`, '');
+    lines.push(...table(['workload', ...vs], ws.map((w) => [w, ...vs.map((v) => cell(e, v, w, (r) => String(r.pages_added)))])), '');
+  }
+  if (data.lock_counts.length) {
+    const lv = [...new Set(data.lock_counts.map((r) => r.variant))];
+    lines.push('## Lock acquisitions per 1,000 ops (wasmheap, first run, Node)', '');
+    lines.push('Counted by the instrumented builds (`-DWASMHEAP_COUNT_LOCKS=1`), not timed. dlmalloc and emmalloc take their lock once per call, i.e. 1,000 per 1,000 ops.', '');
+    lines.push(...table(['workload', ...lv], ws.map((w) => [w, ...lv.map((v) => {
+      const r = data.lock_counts.find((x) => x.variant === v && x.workload === w);
+      if (!r) return '';
+      return r.error ? `error: ${r.error}` : fmt(r.per_1000_ops);
+    })])), '');
+  }
+  lines.push('## Ratios', '');
+  const sp = data.ratios.speedup;
+  if (sp.length) {
+    lines.push('Throughput of local_Nt over local_1t (ops per second, all threads; 2.0 = twice the ops per second with two threads; 2 CPUs):', '');
+    lines.push(...table(['engine', 'variant', 'local_2t', 'local_4t', 'local_8t'], sp.map((r) => [r.engine, r.variant, fmt(r.local_2t, 2), fmt(r.local_4t, 2), fmt(r.local_8t, 2)])), '');
+  }
+  const vd = data.ratios.vs_dlmalloc;
+  if (vd.length) {
+    lines.push('Median time per op over emdlmalloc\'s (below 1: faster than dlmalloc):', '');
+    lines.push(...table(['engine', 'variant', ...ws], vd.map((r) => [r.engine, r.variant, ...ws.map((w) => fmt(r[w], 2))])), '');
+  }
+  const pv = data.ratios.pages_vs_dlmalloc;
+  if (pv.length) {
+    lines.push('Pages added over emdlmalloc\'s, as pages (dlmalloc\'s) ratio; a workload that fits in the initial 16 MiB adds none:', '');
+    lines.push(...table(['engine', 'variant', ...ws], pv.map((r) => [r.engine, r.variant, ...ws.map((w) => {
+      const c = r[w];
+      if (!c) return '—';
+      return `${c.pages} (${c.dlmalloc})${c.ratio == null ? '' : ` ${fmt(c.ratio, 2)}`}`;
+    })])), '');
+  }
+  lines.push('## Code section bytes', '');
+  lines.push('Whole benchmark module, `emcc -pthread -O2`:', '');
+  lines.push(...table(['', ...vs], [['code', ...vs.map((v) => (data.code_bytes[v] ?? '—').toLocaleString('en-US'))]]), '');
+  const p = data.code_probe;
+  if (p) {
+    lines.push('What the allocator adds to a threaded build: `bench/src/size_probe.c` (the malloc family) with `emcc -pthread -Oz` (wasm-opt runs inside), wasmheap compiled at `-Oz`:', '');
+    lines.push(...table(['', 'wasmheap (caches)', 'wasmheap-locked', 'added by the caches'], [
+      ['code section', p.wasmheap.code_bytes.toLocaleString('en-US'), p['wasmheap-locked'].code_bytes.toLocaleString('en-US'), p.added_by_caches.toLocaleString('en-US')],
+      ['whole .wasm', p.wasmheap.module_bytes.toLocaleString('en-US'), p['wasmheap-locked'].module_bytes.toLocaleString('en-US'),
+        (p.wasmheap.module_bytes - p['wasmheap-locked'].module_bytes).toLocaleString('en-US')],
+    ]), '');
+  }
   return lines.join('\n');
 }
 

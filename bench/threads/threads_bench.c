@@ -3,12 +3,16 @@
  *
  *   node --no-experimental-fetch VARIANT.js WORKLOAD WARMUPS RUNS
  *
- * prints one JSON line: the workload's op count, the time of each timed run,
- * and the pages memory grew by during the first run.
+ * (in a browser the same arguments come from Module.arguments) prints one
+ * JSON line: the workload's op count, the time of each timed run, and the
+ * pages memory grew by during the first run. Compiled with -DCOUNT_LOCKS (and
+ * linked with wasmheap built with -DWASMHEAP_COUNT_LOCKS=1) it also prints how
+ * many times wasmheap's lock was taken during the first run.
  *
- * Two worker threads are created once and meet the main thread at a barrier
- * before and after every run, so a run's time covers the workload only (not
- * thread start-up), measured by the main thread between the two barriers.
+ * The worker threads a workload needs are created once and meet the main
+ * thread at a barrier before and after every run, so a run's time covers the
+ * workload only (not thread start-up), measured by the main thread between
+ * the two barriers.
  *
  * Workloads (an op is one malloc or one free; blocks are touched on both sides,
  * so an allocator that handed out a block twice would be caught):
@@ -22,8 +26,15 @@
  *   local_1t   one thread alone: 1,000 live blocks of 16..256 B, 400,000 times
  *              free one at random and malloc another (no other thread calls
  *              the allocator: the cost of its lock when nobody contends)
- *   local_2t   both threads at once, each the local_1t workload on blocks of
- *              its own: contention with no sharing */
+ *   local_2t, local_4t, local_8t   2, 4 or 8 threads at once, each the
+ *              local_1t workload on blocks of its own: contention with no
+ *              sharing
+ *   larson_2t, larson_4t, larson_8t   a server, after Larson and Krishnan's
+ *              benchmark: 2, 4 or 8 threads share a table of 4,096 slots; each
+ *              of 200,000 steps per thread mallocs a block (16..256 B, one in
+ *              16 up to 4 KiB), swaps it into a random slot and frees the
+ *              block it found there, which another thread most likely
+ *              allocated: frees of other threads' blocks in random order */
 #include <emscripten/threading.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,11 +43,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(COUNT_LOCKS)
+#include <wasmheap/wasmheap.h> /* wasmheap_lock_acquisitions */
+#endif
+
+#define MAX_THREADS 8 /* the most any workload runs; run.mjs sizes the pool for it */
 #define PC_SMALL_BLOCKS 400000
 #define PC_MIXED_BLOCKS 100000
 #define LOCAL_LIVE 1000
 #define LOCAL_STEPS 400000
 #define RING_SIZE 4096 /* a power of two */
+#define LARSON_SLOTS 4096
+#define LARSON_STEPS 200000 /* per thread */
 
 /* ---- randomness, checks and sizes ------------------------------------------- */
 
@@ -117,7 +135,7 @@ static struct item ring_pop(void) {
   return it;
 }
 
-/* ---- workloads: each is run by both threads, role = 0 or 1 ----------------- */
+/* ---- workloads: each is run by every thread it has, role = 0, 1, ... ------- */
 
 static void producer(int blocks, size_t (*size)(uint64_t*)) {
   uint64_t s = 0x1234;
@@ -143,13 +161,15 @@ static void consumer(int blocks) {
   }
 }
 
-static long wl_pc_small(int role) {
+static long wl_pc_small(int role, int threads) {
+  (void)threads;
   if (role == 0) producer(PC_SMALL_BLOCKS, small_size);
   else consumer(PC_SMALL_BLOCKS);
   return 2L * PC_SMALL_BLOCKS;
 }
 
-static long wl_pc_mixed(int role) {
+static long wl_pc_mixed(int role, int threads) {
+  (void)threads;
   if (role == 0) producer(PC_MIXED_BLOCKS, mixed_size);
   else consumer(PC_MIXED_BLOCKS);
   return 2L * PC_MIXED_BLOCKS;
@@ -178,19 +198,21 @@ static void fifo(int blocks, size_t (*size)(uint64_t*)) {
   }
 }
 
-static long wl_fifo_small_1t(int role) {
+static long wl_fifo_small_1t(int role, int threads) {
+  (void)threads;
   if (role == 0) fifo(PC_SMALL_BLOCKS, small_size);
   return 2L * PC_SMALL_BLOCKS;
 }
 
-static long wl_fifo_mixed_1t(int role) {
+static long wl_fifo_mixed_1t(int role, int threads) {
+  (void)threads;
   if (role == 0) fifo(PC_MIXED_BLOCKS, mixed_size);
   return 2L * PC_MIXED_BLOCKS;
 }
 
 static void local_churn(int role) {
-  static unsigned char* live[2][LOCAL_LIVE];
-  static uint32_t sizes[2][LOCAL_LIVE];
+  static unsigned char* live[MAX_THREADS][LOCAL_LIVE];
+  static uint32_t sizes[MAX_THREADS][LOCAL_LIVE];
   unsigned char** p = live[role];
   uint32_t* n = sizes[role];
   uint64_t s = 0x777 + (uint64_t)role;
@@ -223,26 +245,82 @@ static void local_churn(int role) {
 
 static const long local_ops = 2L * (LOCAL_LIVE + LOCAL_STEPS);
 
-static long wl_local_1t(int role) {
-  if (role == 0) local_churn(0);
-  return local_ops;
-}
-
-static long wl_local_2t(int role) {
+/* Every thread runs it, so the ops scale with the threads. */
+static long wl_local(int role, int threads) {
   local_churn(role);
-  return 2 * local_ops;
+  return threads * local_ops;
 }
 
+/* Larson: the table holds each block with its size and the tag written into
+ * it, packed into one 64-bit word (pointer | size << 32 | tag << 48) so that
+ * a slot changes hands with one atomic exchange and no lock of its own. */
+static _Atomic uint64_t larson_table[LARSON_SLOTS];
+/* The threads meet between the steps and the emptying of the table, so that
+ * no block is put back into a slot already emptied. */
+static pthread_barrier_t larson_steps_done;
+
+/* 16..256 B, and one block in 16 of 257 B .. 4 KiB. */
+static size_t larson_size(uint64_t r) {
+  if ((r & 15) == 0) return 257 + (size_t)((r >> 8) % 3840);
+  return 16 + (size_t)((r >> 8) % 241);
+}
+
+/* Puts p (n bytes, tag) into slot i and checks and frees what was there. */
+static void larson_swap(unsigned i, unsigned char* p, uint32_t n, unsigned char tag) {
+  uint64_t mine = p == NULL ? 0 : (uint64_t)(uintptr_t)p | (uint64_t)n << 32 | (uint64_t)tag << 48;
+  uint64_t old = atomic_exchange_explicit(&larson_table[i], mine, memory_order_acq_rel);
+  if (old == 0) return;
+  unsigned char* q = (unsigned char*)(uintptr_t)(uint32_t)old;
+  check(q, (uint32_t)(old >> 32) & 0xffff, (unsigned char)(old >> 48));
+  free(q);
+}
+
+/* A fresh block of a random size, touched with a random tag, in slot i.
+ * Out of memory leaves the slot as it is: a thread must not return early and
+ * miss the barrier the others wait at. */
+static void larson_put(unsigned i, uint64_t* s) {
+  uint64_t r = splitmix(s);
+  size_t n = larson_size(r);
+  unsigned char tag = (unsigned char)(r >> 56);
+  unsigned char* p = malloc(n);
+  if (p == NULL) {
+    fail("out of memory");
+    return;
+  }
+  touch(p, n, tag);
+  larson_swap(i, p, (uint32_t)n, tag);
+}
+
+/* Each thread fills its share of the table (slots role, role + threads, ...),
+ * runs its steps, and after all have finished empties its share again. Every
+ * block made in a run is freed in it, by whichever thread finds it, so the
+ * ops are exactly two per malloc. */
+static long wl_larson(int role, int threads) {
+  uint64_t s = 0xabcd + 0x1000 * (uint64_t)role;
+  for (unsigned i = (unsigned)role; i < LARSON_SLOTS; i += (unsigned)threads) larson_put(i, &s);
+  for (int step = 0; step < LARSON_STEPS; ++step) larson_put((unsigned)(splitmix(&s) % LARSON_SLOTS), &s);
+  pthread_barrier_wait(&larson_steps_done);
+  for (unsigned i = (unsigned)role; i < LARSON_SLOTS; i += (unsigned)threads) larson_swap(i, NULL, 0, 0);
+  return 2L * (LARSON_SLOTS + (long)threads * LARSON_STEPS);
+}
+
+/* threads: how many worker threads the workload runs on, role 0..threads-1. */
 static const struct {
   const char* name;
-  long (*run)(int role);
+  int threads;
+  long (*run)(int role, int threads);
 } workloads[] = {
-    {"pc_small", wl_pc_small},
-    {"pc_mixed", wl_pc_mixed},
-    {"fifo_small_1t", wl_fifo_small_1t},
-    {"fifo_mixed_1t", wl_fifo_mixed_1t},
-    {"local_1t", wl_local_1t},
-    {"local_2t", wl_local_2t},
+    {"pc_small", 2, wl_pc_small},
+    {"pc_mixed", 2, wl_pc_mixed},
+    {"fifo_small_1t", 1, wl_fifo_small_1t},
+    {"fifo_mixed_1t", 1, wl_fifo_mixed_1t},
+    {"local_1t", 1, wl_local},
+    {"local_2t", 2, wl_local},
+    {"local_4t", 4, wl_local},
+    {"local_8t", 8, wl_local},
+    {"larson_2t", 2, wl_larson},
+    {"larson_4t", 4, wl_larson},
+    {"larson_8t", 8, wl_larson},
 };
 
 /* ---- driver ---------------------------------------------------------------- */
@@ -252,15 +330,32 @@ static int chosen = -1, rounds = 0;
 static long ops_per_run;
 
 static void* worker(void* arg) {
-  int role = (int)(intptr_t)arg;
+  int role = (int)(intptr_t)arg, threads = workloads[chosen].threads;
+  /* Up and ready: whatever a thread's start allocates is done before the
+   * main thread starts counting. */
+  pthread_barrier_wait(&finish_line);
   for (int r = 0; r < rounds; ++r) {
     pthread_barrier_wait(&start_line);
-    long ops = workloads[chosen].run(role);
+    long ops = workloads[chosen].run(role, threads);
     if (role == 0) ops_per_run = ops;
     pthread_barrier_wait(&finish_line);
   }
   return NULL;
 }
+
+/* The lock acquisitions wasmheap counted so far (instrumented builds only). */
+static long long lock_count(void) {
+#if defined(COUNT_LOCKS)
+  return (long long)wasmheap_lock_acquisitions();
+#else
+  return -1;
+#endif
+}
+
+/* The memory's size in pages as it is, not as this thread last saw it: V8
+ * updates a thread's view of memory other threads grew only when it next
+ * handles an interrupt, and memory.grow(0) makes it catch up at once. */
+static size_t memory_pages(void) { return __builtin_wasm_memory_grow(0, 0); }
 
 int main(int argc, char** argv) {
   if (argc != 4) {
@@ -269,37 +364,48 @@ int main(int argc, char** argv) {
   }
   for (unsigned i = 0; i < sizeof workloads / sizeof workloads[0]; ++i)
     if (strcmp(argv[1], workloads[i].name) == 0) chosen = (int)i;
+  /* RUNS may be 0: then only the first run (memory growth, lock count). */
   int warmups = atoi(argv[2]), runs = atoi(argv[3]);
-  if (chosen < 0 || warmups < 0 || runs < 1) {
+  if (chosen < 0 || warmups < 0 || runs < 0 || runs > 1000) {
     fprintf(stderr, "unknown workload or bad counts\n");
     return 2;
   }
   rounds = 1 + warmups + runs; /* the first run measures memory growth */
 
-  pthread_barrier_init(&start_line, NULL, 3);
-  pthread_barrier_init(&finish_line, NULL, 3);
-  pthread_t threads[2];
-  for (int t = 0; t < 2; ++t)
+  /* The workload's threads and this one meet at the start and finish lines;
+   * the pool (-sPTHREAD_POOL_SIZE) has a worker ready for each. */
+  int nthreads = workloads[chosen].threads;
+  pthread_barrier_init(&start_line, NULL, (unsigned)nthreads + 1);
+  pthread_barrier_init(&finish_line, NULL, (unsigned)nthreads + 1);
+  pthread_barrier_init(&larson_steps_done, NULL, (unsigned)nthreads);
+  pthread_t threads[MAX_THREADS];
+  for (int t = 0; t < nthreads; ++t)
     if (pthread_create(&threads[t], NULL, worker, (void*)(intptr_t)t) != 0) {
       fprintf(stderr, "pthread_create failed\n");
       return 1;
     }
+  pthread_barrier_wait(&finish_line); /* all threads up */
 
-  size_t pages_before = __builtin_wasm_memory_size(0), pages_after_first = 0;
+  size_t pages_before = memory_pages(), pages_after_first = 0;
+  long long locks_before = lock_count(), locks_first = -1;
   static double times_ms[1000];
   for (int r = 0; r < rounds; ++r) {
     pthread_barrier_wait(&start_line);
     double t0 = emscripten_get_now();
     pthread_barrier_wait(&finish_line);
     double t = emscripten_get_now() - t0;
-    if (r == 0) pages_after_first = __builtin_wasm_memory_size(0);
-    if (r > warmups && r - warmups - 1 < 1000) times_ms[r - warmups - 1] = t;
+    if (r == 0) {
+      pages_after_first = memory_pages();
+      if (locks_before >= 0) locks_first = lock_count() - locks_before;
+    }
+    if (r > warmups) times_ms[r - warmups - 1] = t;
   }
-  for (int t = 0; t < 2; ++t) pthread_join(threads[t], NULL);
+  for (int t = 0; t < nthreads; ++t) pthread_join(threads[t], NULL);
 
-  printf("{\"workload\":\"%s\",\"ops\":%ld,\"pages_before\":%zu,\"pages_added\":%zu,\"failures\":%d,\"failure\":\"%s\",\"times_ms\":[",
-         workloads[chosen].name, ops_per_run, pages_before, pages_after_first - pages_before, atomic_load(&failures),
-         first_failure ? first_failure : "");
+  printf("{\"workload\":\"%s\",\"threads\":%d,\"ops\":%ld,\"pages_before\":%zu,\"pages_added\":%zu,"
+         "\"lock_acquisitions_first_run\":%lld,\"failures\":%d,\"failure\":\"%s\",\"times_ms\":[",
+         workloads[chosen].name, nthreads, ops_per_run, pages_before, pages_after_first - pages_before, locks_first,
+         atomic_load(&failures), first_failure ? first_failure : "");
   for (int i = 0; i < runs; ++i) printf("%s%.4f", i ? "," : "", times_ms[i]);
   printf("]}\n");
   return atomic_load(&failures) != 0;

@@ -190,8 +190,9 @@ class Heap {
   }
   unsigned block_class(const void* p) const noexcept {
     if (!pages_.owns(p)) return not_a_block;
-    std::uint32_t unit = pages_.unit_of(p);
-    return class_from_entry(map().kind(unit), map().value(unit), pages_.offset_in_unit(p));
+    std::uint32_t unit = pages_.unit_of(p), value = map().value(unit);
+    std::size_t offset = pages_.offset_in_unit(p);
+    return class_from_entry(map().kind(unit), value, offset);
   }
   static constexpr unsigned not_a_block = class_count + 1;
 
@@ -246,7 +247,7 @@ class Heap {
   // since the heap's first unit lies above address 0), memory the heap does
   // not own, free memory, or a pointer inside a block or between a slab's
   // slots. So no pointer but a block's start can become a free slot or run.
-  static unsigned class_from_entry(PageKind kind, std::uint32_t value, std::size_t offset) noexcept {
+  [[gnu::always_inline]] static unsigned class_from_entry(PageKind kind, std::uint32_t value, std::size_t offset) noexcept {
     switch (kind) {
       case PageKind::slab: {
         unsigned c = value & slab_class_mask;
