@@ -164,8 +164,9 @@ class CachedHeap {
     });
   }
 
-  // Gives this thread's cached slots back to the heap, and forgets the
-  // thread; its next call starts a new cache.
+  // Gives this thread's cached slots back to the heap and forgets the
+  // thread, which from then on calls the heap under its lock (a thread may
+  // still free blocks while it ends).
   void thread_exit() noexcept {
     Cache& cache = cache_;
     if (!cache.attached) return;
@@ -175,6 +176,7 @@ class CachedHeap {
       if (cache.next != nullptr) cache.next->prev = cache.prev;
     });
     cache = Cache{};
+    cache.retired = true;
 #if !defined(__wasm__)
     exit_guard_.heap = nullptr;
 #endif
@@ -198,7 +200,8 @@ class CachedHeap {
   // One thread's free slots. Zero-initialised in every new thread: limits
   // of 0 send its first free of each class, like its first allocation, to
   // the slow path, which attaches the cache (registers it for stats and for
-  // the exit) before anything is kept in it.
+  // the exit) before anything is kept in it. Until then the fast paths only
+  // read it, so they are safe even before the thread's storage exists.
   struct Cache {
     void* slots[class_count];             // free slots, linked through their first word
     std::uint16_t counts[class_count];    // read by stats() from other threads
@@ -206,6 +209,7 @@ class CachedHeap {
     std::size_t bytes;                    // of all cached slots
     std::uint32_t growth_seen;            // growths_ when it last gave everything back
     bool attached;
+    bool retired;  // thread_exit() was called: no cache any more
     Cache* next;  // every attached cache, under the lock
     Cache* prev;
   };
@@ -230,7 +234,7 @@ class CachedHeap {
     if (p == cache.slots[c]) [[unlikely]]
       stop("double free of", p);
     if (cache.counts[c] >= cache.limits[c] || cache.bytes > cache_bytes) [[unlikely]]
-      make_room(c);
+      return push_slow(p, c);
     static_cast<Link*>(p)->next = static_cast<Link*>(cache.slots[c]);
     cache.slots[c] = p;
     shared::store_relaxed(cache.counts[c], static_cast<std::uint16_t>(cache.counts[c] + 1));
@@ -238,17 +242,23 @@ class CachedHeap {
   }
 
   // A full list of class c, or a full cache: the older halves go back, in
-  // one call under the lock (after a first attach, nothing needs to).
-  [[gnu::noinline]] void make_room(unsigned c) noexcept {
+  // one call under the lock (after a first attach, nothing needs to). A
+  // thread that may not cache frees p there.
+  [[gnu::noinline]] void push_slow(void* p, unsigned c) noexcept {
     Cache& cache = cache_;
-    locked_.with_lock([&](InnerHeap& heap) {
-      attach(cache);
+    bool cached = locked_.with_lock([&](InnerHeap& heap) {
+      if (!attach(cache)) {
+        heap.free_slots(c, p, p, 1);
+        return false;
+      }
       if (cache.bytes > cache_bytes) {
         for (unsigned k = 0; k < class_count; ++k) give_back(cache, heap, k, cache.counts[k] / 2);
       } else if (cache.counts[c] >= cache.limits[c]) {
         give_back(cache, heap, c, cache.limits[c] / 2);
       }
+      return true;
     });
+    if (cached) push(p, c);
   }
 
   // Class c's list is empty: one slot for this request and a batch for the
@@ -256,10 +266,11 @@ class CachedHeap {
   [[gnu::noinline]] void* refill(unsigned c, std::size_t align) noexcept {
     Cache& cache = cache_;
     return locked_.with_lock([&](InnerHeap& heap) {
-      attach(cache);
+      std::size_t most = attach(cache) ? std::max(cache.limits[c] / 2, 1) : 0;
       void* spares = nullptr;
       std::size_t n = 0;
-      void* p = heap.alloc_with_spares(c, align, std::max(cache.limits[c] / 2, 1), spares, n);
+      void* p = heap.alloc_with_spares(c, align, most, spares, n);
+      if (n == 0) return p;
       cache.slots[c] = spares;
       shared::store_relaxed(cache.counts[c], static_cast<std::uint16_t>(n));
       cache.bytes += n * Classes::slot_size(c);
@@ -267,11 +278,15 @@ class CachedHeap {
     });
   }
 
-  // Under the lock: registers a new thread's cache, and gives everything
-  // back if memory grew since it last did (so a grower's request reaches
-  // every thread that still calls the heap).
-  void attach(Cache& cache) noexcept {
+  // Under the lock: whether this thread may keep a cache, registering it on
+  // its first call, and giving everything back if memory was about to grow
+  // since it last did (so a grower's request reaches every thread that
+  // still calls the heap). A thread may not once it has exited (its last
+  // frees come after, e.g. Emscripten freeing its TLS block), nor before
+  // it has thread-local storage (Emscripten allocates the main thread's).
+  bool attach(Cache& cache) noexcept {
     if (!cache.attached) {
+      if (cache.retired || !has_thread_storage()) return false;
       cache.attached = true;
       for (unsigned c = 0; c < class_count; ++c) cache.limits[c] = limit_of(c);
       cache.next = caches_;
@@ -286,6 +301,15 @@ class CachedHeap {
       cache.growth_seen = growths_;
       give_back_all(cache, heap());
     }
+    return true;
+  }
+
+  static bool has_thread_storage() noexcept {
+#if defined(__wasm__)
+    return __builtin_wasm_tls_base() != nullptr;
+#else
+    return true;
+#endif
   }
 
   // The heap is about to grow memory (it calls this with its lock held):
