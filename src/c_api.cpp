@@ -32,6 +32,7 @@ void wasmheap_get_stats(struct wasmheap_stats* out) {
   out->pages_grown = s.pages_grown;
   out->blocks_live = s.blocks_live;
   out->big_blocks_live = s.big_blocks_live;
+  out->bytes_cached = s.bytes_cached;
   out->class_count = Classes::count;
   for (unsigned c = 0; c < Classes::count; ++c) {
     out->class_blocks_live[c] = s.class_blocks_live[c];

@@ -41,6 +41,7 @@ struct HeapStats {
   std::size_t pages_grown = 0;      // 64 KiB pages the memory backend has grown
   std::size_t blocks_live = 0;
   std::size_t big_blocks_live = 0;
+  std::size_t bytes_cached = 0;     // of free slots kept by threads for themselves (CachedHeap)
   std::size_t class_blocks_live[Classes::count] = {};
   // Work done on slow paths, which must stay bounded whatever the program
   // does (tests count these instead of timing them).

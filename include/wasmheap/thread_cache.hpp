@@ -135,6 +135,7 @@ class CachedHeap {
           s.class_blocks_live[c] -= n;
           s.blocks_live -= n;
           s.bytes_live -= n * Classes::slot_size(c);
+          s.bytes_cached += n * Classes::slot_size(c);
         }
       return s;
     });

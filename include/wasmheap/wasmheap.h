@@ -26,6 +26,7 @@ struct wasmheap_stats {
   size_t pages_grown; /* 64 KiB pages this heap added to memory */
   size_t blocks_live; /* live blocks, small and big */
   size_t big_blocks_live;
+  size_t bytes_cached; /* of free slots threads keep for themselves (0 without threads) */
   size_t class_count; /* entries of class_blocks_live / class_slot_size in use */
   size_t class_blocks_live[WASMHEAP_MAX_CLASSES];
   size_t class_slot_size[WASMHEAP_MAX_CLASSES];

@@ -26,9 +26,10 @@ done
 clang-19 "${flags[@]}" -std=c11 -c "$src/tests/threads/workers.c" -o workers.o
 
 # Shared memory must be imported so every instance uses the same one; the
-# stack pointer is exported so each worker can move it to a stack of its own.
+# stack pointer is exported so each worker can move it to a stack of its own,
+# and __wasm_init_tls so it can set up thread-local storage of its own.
 wasm-ld-19 --no-entry --import-memory --shared-memory --max-memory=1073741824 \
-  --export=__stack_pointer workers.o global_heap.o c_api.o malloc.o -o workers.wasm
+  --export=__stack_pointer --export=__wasm_init_tls workers.o global_heap.o c_api.o malloc.o -o workers.wasm
 
 node "$src/tests/threads/run_workers.mjs" workers.wasm 4 30000 | tee out.txt
 grep -q '^workers: PASS' out.txt

@@ -7,6 +7,9 @@
  * Each worker calls run(id, ops): random malloc / calloc / posix_memalign /
  * realloc / free, handing blocks to other workers through a mailbox, with a
  * pattern in every block checked whenever it changes hands, size or is freed.
+ * Each worker has thread-local storage of its own, so the heap keeps a cache
+ * of free slots per worker, and blocks from the mailbox are freed into the
+ * cache of a worker that did not allocate them.
  * run returns the number of problems it saw; after all workers finish, the
  * main thread calls finish() to free what is left and check the heap. */
 #include <wasmheap/wasmheap.h>
@@ -130,7 +133,18 @@ __attribute__((export_name("run"))) int run(int id, int ops) {
       problems += damaged(blocks[i], SIZE_MAX);
       free(blocks[i]);
     }
+  /* Without a runtime nobody else tells the heap this thread is done: its
+   * cache of free slots goes back now. */
+  wasmheap_thread_exit();
   return problems;
+}
+
+/* Thread-local storage for a worker (its cache of free slots lives there),
+ * from the heap itself; the worker passes it to __wasm_init_tls. */
+__attribute__((export_name("tls_for_worker"))) uintptr_t tls_for_worker(void) {
+  void* p = 0;
+  size_t align = __builtin_wasm_tls_align();
+  return posix_memalign(&p, align < sizeof(void*) ? sizeof(void*) : align, __builtin_wasm_tls_size()) == 0 ? (uintptr_t)p : 0;
 }
 
 /* Stacks for the workers, from the heap itself (each instance of the module
