@@ -309,6 +309,7 @@ var Module = {
     async run(name, args, timeoutMs = 10 * 60 * 1000) {
       const page = await browser.newPage();
       const said = [];
+      let timer;
       try {
         const result = new Promise((resolve, reject) => {
           page.on('console', (m) => {
@@ -318,7 +319,7 @@ var Module = {
           });
           page.on('pageerror', (e) => reject(new Error(`page error: ${e.message}`)));
           page.once('crash', () => reject(new Error('the page crashed')));
-          setTimeout(() => reject(new Error(`no result within ${timeoutMs / 1000} s`)), timeoutMs);
+          timer = setTimeout(() => reject(new Error(`no result within ${timeoutMs / 1000} s`)), timeoutMs);
         });
         await page.goto(`${origin}/run.html?${new URLSearchParams({ module: name, args: JSON.stringify(args) })}`);
         if (!(await page.evaluate(() => self.crossOriginIsolated))) throw new Error('the page is not cross-origin isolated');
@@ -327,6 +328,7 @@ var Module = {
         e.message += said.length ? ` (console: ${said.slice(-3).join(' / ')})` : '';
         throw e;
       } finally {
+        clearTimeout(timer); // or it would keep Node up after the last run
         await page.close().catch(() => {});
       }
     },
