@@ -21,7 +21,6 @@ import { codeSectionBytes } from '../lib/wasm_info.mjs';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BENCH = dirname(HERE);
 const OUT = join(BENCH, 'build', 'threads');
-const RESULTS = join(BENCH, 'results');
 
 const HELP = `node bench/threads/run.mjs [options]     (or: make -C bench threads)
   --rounds=N          rounds; each runs every (engine, variant, workload) once, in a
@@ -36,7 +35,9 @@ const HELP = `node bench/threads/run.mjs [options]     (or: make -C bench thread
   --no-size           skip the -Oz code-size probes
   --wasmheap-root=DIR build wasmheap's sources from DIR/include and DIR/src instead of
                       this checkout's (to compare with another commit's tree)
-Writes bench/results/threads.{json,md}.`;
+  --results=DIR       where threads.json and threads.md go (default bench/results;
+                      another keeps trial runs out of the committed results)
+  --render=FILE       print the tables of an earlier run's threads.json; runs nothing`;
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
@@ -47,7 +48,7 @@ const opt = (name, dflt) => {
   const a = argv.find((x) => x.startsWith(`--${name}=`));
   return a ? a.slice(name.length + 3) : dflt;
 };
-const known = ['rounds', 'warmups', 'runs', 'variants', 'workloads', 'engines', 'wasmheap-root'];
+const known = ['rounds', 'warmups', 'runs', 'variants', 'workloads', 'engines', 'wasmheap-root', 'results', 'render'];
 for (const a of argv)
   if (!known.some((k) => a.startsWith(`--${k}=`)) && a !== '--no-locks' && a !== '--no-size') {
     console.error(`unknown option ${a}\n\n${HELP}`);
@@ -114,6 +115,7 @@ const engines = list('engines', ENGINES);
 const countLocks = !argv.includes('--no-locks');
 const measureSize = !argv.includes('--no-size');
 const WH_ROOT = opt('wasmheap-root', dirname(BENCH));
+const RESULTS = opt('results', join(BENCH, 'results'));
 
 // Emscripten 3.1.6 runs its JS optimiser with the node on PATH; it needs the
 // acorn parser, which Debian installs under /usr/share/nodejs, where a node
@@ -449,12 +451,13 @@ async function main() {
 
 const find = (data, e, v, w) => data.results.find((x) => x.engine === e && x.variant === v && x.workload === w && !x.error);
 
-// The comparisons the targets are stated in: each variant's speed-up from
-// local_1t to local_Nt (throughput, total ops per second; 2.0 = twice as
-// many ops per second on two threads), wasmheap's median time per op over
-// dlmalloc's, and pages added over dlmalloc's.
+// The comparisons the targets are stated in, per engine: each variant's
+// speed-up from local_1t to local_Nt (throughput, all threads' ops per second:
+// 2.0 = twice as many ops per second on two threads), each variant's median
+// time per op over dlmalloc's, and its pages added over dlmalloc's.
+const COMPARED = ['wasmheap', 'wasmheap-locked', 'emmalloc'];
 function ratios(data) {
-  const out = { speedup: [], vs_dlmalloc: [], pages_vs_dlmalloc: [] };
+  const out = { speedup: [], time_vs_dlmalloc: [], pages_vs_dlmalloc: [] };
   for (const e of data.settings.engines) {
     for (const v of data.settings.variants) {
       const one = find(data, e, v, 'local_1t');
@@ -463,30 +466,51 @@ function ratios(data) {
         const many = find(data, e, v, w);
         row[w] = one && many ? one.ns_per_op_median / many.ns_per_op_median : null;
       }
-      if (one) out.speedup.push(row);
+      if (['local_2t', 'local_4t', 'local_8t'].some((w) => row[w] != null)) out.speedup.push(row);
     }
-    for (const v of ['wasmheap', 'wasmheap-locked', 'emmalloc']) {
-      if (!data.settings.variants.includes(v)) continue;
-      const row = { engine: e, variant: v };
+    for (const v of COMPARED.filter((x) => data.settings.variants.includes(x)))
       for (const w of data.settings.workloads) {
         const a = find(data, e, v, w);
         const d = find(data, e, 'emdlmalloc', w);
-        row[w] = a && d ? a.ns_per_op_median / d.ns_per_op_median : null;
+        if (!a || !d) continue;
+        out.time_vs_dlmalloc.push({ engine: e, variant: v, workload: w, ratio: a.ns_per_op_median / d.ns_per_op_median });
+        out.pages_vs_dlmalloc.push({ engine: e, variant: v, workload: w, pages: a.pages_added, dlmalloc: d.pages_added,
+          ratio: d.pages_added ? a.pages_added / d.pages_added : null });
       }
-      out.vs_dlmalloc.push(row);
-      const prow = { engine: e, variant: v };
-      for (const w of data.settings.workloads) {
-        const a = find(data, e, v, w);
-        const d = find(data, e, 'emdlmalloc', w);
-        prow[w] = a && d ? { pages: a.pages_added, dlmalloc: d.pages_added, ratio: d.pages_added ? a.pages_added / d.pages_added : null } : null;
-      }
-      out.pages_vs_dlmalloc.push(prow);
-    }
   }
   return out;
 }
 
 // ---- markdown -------------------------------------------------------------------
+
+// The numbers the targets name, in words: local_2t's speed-up, wasmheap
+// against dlmalloc where threads share blocks or contend, pages, code added.
+function headline(data, engineName) {
+  const R = data.ratios;
+  const fmt = (x) => (x == null ? '—' : x.toFixed(2));
+  const lines = ['## In short', ''];
+  for (const e of data.settings.engines) {
+    const sp = R.speedup.filter((r) => r.engine === e && r.local_2t != null);
+    if (sp.length) lines.push(`- ${engineName[e]}, local_2t over local_1t (throughput): ${sp.map((r) => `${r.variant} ${fmt(r.local_2t)}×`).join(', ')}`);
+    const t = (w) => R.time_vs_dlmalloc.find((r) => r.engine === e && r.variant === 'wasmheap' && r.workload === w);
+    const ws = ['local_2t', 'pc_small', 'pc_mixed'].filter(t);
+    if (ws.length) lines.push(`- ${engineName[e]}, wasmheap's time per op over dlmalloc's: ${ws.map((w) => `${w} ${fmt(t(w).ratio)}`).join(', ')}`);
+    const pages = R.pages_vs_dlmalloc.filter((r) => r.engine === e && r.variant === 'wasmheap');
+    const grew = pages.filter((r) => r.ratio != null);
+    if (pages.length) {
+      const worst = grew.length ? grew.reduce((a, b) => (b.ratio > a.ratio ? b : a)) : null;
+      const only = pages.filter((r) => r.ratio == null && r.pages > 0);
+      lines.push(`- ${engineName[e]}, wasmheap's pages over dlmalloc's: ` +
+        (worst ? `at most ${fmt(worst.ratio)} (${worst.workload}, ${worst.pages} vs ${worst.dlmalloc})` : 'no workload where dlmalloc grew memory') +
+        (only.length ? `; grew where dlmalloc did not: ${only.map((r) => `${r.workload} ${r.pages}`).join(', ')}` : ''));
+    }
+  }
+  const p = data.code_probe;
+  if (p) lines.push(`- code the caches add to a threaded -Oz build: ${p.added_by_caches.toLocaleString('en-US')} B ` +
+    `(${p.wasmheap.code_bytes.toLocaleString('en-US')} vs ${p['wasmheap-locked'].code_bytes.toLocaleString('en-US')} B of code section)`);
+  lines.push('');
+  return lines;
+}
 
 function markdown(data) {
   const vs = data.settings.variants;
@@ -505,6 +529,7 @@ function markdown(data) {
     `load average ${data.machine.load_average_start.map((x) => x.toFixed(2)).join(' ')} at start, ` +
     `${data.machine.load_average_end.map((x) => x.toFixed(2)).join(' ')} at end, ${data.machine.cpus} CPUs; ` +
     `${Math.round(data.seconds)} s in all.`, '');
+  lines.push(...headline(data, engineName));
   for (const e of data.settings.engines) {
     lines.push(`## ns per op, median (min): ${engineName[e]}`, '');
     lines.push(...table(['workload', ...vs], ws.map((w) => [w, ...vs.map((v) => cell(e, v, w, (r) => `${fmt(r.ns_per_op_median)} (${fmt(r.ns_per_op_min)})`))])), '');
@@ -524,24 +549,25 @@ function markdown(data) {
     })])), '');
   }
   lines.push('## Ratios', '');
-  const sp = data.ratios.speedup;
-  if (sp.length) {
-    lines.push('Throughput of local_Nt over local_1t (ops per second, all threads; 2.0 = twice the ops per second with two threads; 2 CPUs):', '');
-    lines.push(...table(['engine', 'variant', 'local_2t', 'local_4t', 'local_8t'], sp.map((r) => [r.engine, r.variant, fmt(r.local_2t, 2), fmt(r.local_4t, 2), fmt(r.local_8t, 2)])), '');
+  const R = data.ratios;
+  if (R.speedup.length) {
+    lines.push('Throughput of local_Nt over local_1t (all threads\' ops per second; 2.00 = twice the ops per second; ' +
+      `${data.machine.cpus} CPUs, so at most ${data.machine.cpus.toFixed(2)}):`, '');
+    lines.push(...table(['engine', 'variant', 'local_2t', 'local_4t', 'local_8t'],
+      R.speedup.map((r) => [r.engine, r.variant, fmt(r.local_2t, 2), fmt(r.local_4t, 2), fmt(r.local_8t, 2)])), '');
   }
-  const vd = data.ratios.vs_dlmalloc;
-  if (vd.length) {
-    lines.push('Median time per op over emdlmalloc\'s (below 1: faster than dlmalloc):', '');
-    lines.push(...table(['engine', 'variant', ...ws], vd.map((r) => [r.engine, r.variant, ...ws.map((w) => fmt(r[w], 2))])), '');
-  }
-  const pv = data.ratios.pages_vs_dlmalloc;
-  if (pv.length) {
-    lines.push('Pages added over emdlmalloc\'s, as pages (dlmalloc\'s) ratio; a workload that fits in the initial 16 MiB adds none:', '');
-    lines.push(...table(['engine', 'variant', ...ws], pv.map((r) => [r.engine, r.variant, ...ws.map((w) => {
-      const c = r[w];
-      if (!c) return '—';
-      return `${c.pages} (${c.dlmalloc})${c.ratio == null ? '' : ` ${fmt(c.ratio, 2)}`}`;
-    })])), '');
+  // One column per (engine, variant) compared with dlmalloc, one row per workload.
+  const cols = data.settings.engines.flatMap((e) => COMPARED.filter((v) => R.time_vs_dlmalloc.some((r) => r.engine === e && r.variant === v)).map((v) => [e, v]));
+  const grid = (rows, f) => ws.map((w) => [w, ...cols.map(([e, v]) => {
+    const r = rows.find((x) => x.engine === e && x.variant === v && x.workload === w);
+    return r ? f(r) : '';
+  })]);
+  if (cols.length) {
+    lines.push('Median time per op over emdlmalloc\'s in the same engine (below 1: faster than dlmalloc):', '');
+    lines.push(...table(['workload', ...cols.map(([e, v]) => `${v} (${e})`)], grid(R.time_vs_dlmalloc, (r) => fmt(r.ratio, 2))), '');
+    lines.push('Pages added over emdlmalloc\'s: ratio (pages vs dlmalloc\'s); "0 vs 0": both fit in the initial 16 MiB:', '');
+    lines.push(...table(['workload', ...cols.map(([e, v]) => `${v} (${e})`)],
+      grid(R.pages_vs_dlmalloc, (r) => (r.ratio == null ? `${r.pages} vs ${r.dlmalloc}` : `${fmt(r.ratio, 2)} (${r.pages} vs ${r.dlmalloc})`))), '');
   }
   lines.push('## Code section bytes', '');
   lines.push('Whole benchmark module, `emcc -pthread -O2`:', '');
@@ -558,7 +584,12 @@ function markdown(data) {
   return lines.join('\n');
 }
 
-main().catch((e) => {
+const rendering = opt('render', null);
+(rendering ? async () => {
+  const data = JSON.parse(readFileSync(rendering, 'utf8'));
+  data.ratios = ratios(data);
+  process.stdout.write(markdown(data));
+} : main)().catch((e) => {
   log(e.stack || String(e));
   process.exit(1);
 });
