@@ -29,9 +29,24 @@ void __libc_free(void* p) { mf::free(p); }
 // Emscripten's runtime allocates thread stacks and TLS blocks (with -pthread)
 // and mmap'd memory through these names, which its own allocators define; with
 // -sMALLOC=none they must come from here or those links fail.
+#if WASMHEAP_THREADS && WASMHEAP_THREAD_CACHE
+// With thread caches, they take the heap's lock and never a thread's cache:
+// a thread ending frees its own thread-local storage (where its cache
+// lives), then makes one more free. That first free is how the heap learns
+// the thread is ending: its cache goes back just before.
+void* emscripten_builtin_malloc(std::size_t size) { return mf::malloc(wasmheap::global_heap().locked(), size); }
+void emscripten_builtin_free(void* p) {
+  if (p != nullptr && p == __builtin_wasm_tls_base()) wasmheap::global_heap().thread_exit();
+  wasmheap::global_heap().locked().free(p);
+}
+void* emscripten_builtin_memalign(std::size_t align, std::size_t size) {
+  return mf::memalign(wasmheap::global_heap().locked(), align, size);
+}
+#else
 void* emscripten_builtin_malloc(std::size_t size) { return mf::malloc(size); }
 void emscripten_builtin_free(void* p) { mf::free(p); }
 void* emscripten_builtin_memalign(std::size_t align, std::size_t size) { return mf::memalign(align, size); }
+#endif
 #endif
 
 }  // extern "C"

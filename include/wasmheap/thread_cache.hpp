@@ -21,7 +21,8 @@
 // What a cache holds is counted as free: stats() subtracts every thread's
 // counts, which each thread publishes as it changes them. A cache goes back
 // to the heap when its thread exits (threads on the host and Emscripten's
-// pthreads do that by themselves; other embedders call thread_exit()), when
+// pthreads do that by themselves, see watch_thread_exit; other embedders
+// call thread_exit()), when
 // it passes its limits, and when the heap is about to grow memory: the
 // thread that grows gives back its own cache at once and asks the others to
 // give back theirs at their next call that takes the lock.
@@ -40,9 +41,6 @@
 #include <cstdint>
 #include <utility>
 
-#if defined(__EMSCRIPTEN__) && defined(__wasm_atomics__)
-#include <pthread.h>
-#endif
 
 namespace wasmheap {
 
@@ -100,7 +98,7 @@ class CachedHeap {
       return refill(c, align);
     cache.slots[c] = slot->next;
     shared::store_relaxed(cache.counts[c], static_cast<std::uint16_t>(cache.counts[c] - 1));
-    cache.bytes -= Classes::slot_size(c);
+    cache.room += Classes::slot_size(c);
     return slot;
   }
 
@@ -168,7 +166,7 @@ class CachedHeap {
   // Gives this thread's cached slots back to the heap and forgets the
   // thread, which from then on calls the heap under its lock (a thread may
   // still free blocks while it ends).
-  void thread_exit() noexcept {
+  [[gnu::noinline]] void thread_exit() noexcept {
     Cache& cache = cache_;
     if (!cache.attached) return;
     locked_.with_lock([&](InnerHeap& heap) {
@@ -182,6 +180,10 @@ class CachedHeap {
     exit_guard_.heap = nullptr;
 #endif
   }
+
+  // The heap behind the caches, for callers that must not use a thread's
+  // cache (Emscripten's runtime, for a thread's own storage).
+  LockedHeap<InnerHeap, Lock>& locked() noexcept { return locked_; }
 
   auto& memory() noexcept { return locked_.memory(); }
   template <class F>
@@ -198,17 +200,16 @@ class CachedHeap {
     Link* next;
   };
 
-  // One thread's free slots. Zero-initialised in every new thread: limits
-  // of 0 send its first free of each class, like its first allocation, to
-  // the slow path, which attaches the cache (registers it for stats and for
-  // the exit) before anything is kept in it. Until then the fast paths only
-  // read it, so they are safe even before the thread's storage exists.
+  // One thread's free slots. Zero-initialised in every new thread: no room
+  // sends its first free, like its first allocation, to the slow path, which
+  // attaches the cache (registers it for stats and for the exit) before
+  // anything is kept in it. Until then the fast paths only read it, so they
+  // are safe even before the thread's storage exists.
   struct Cache {
-    void* slots[class_count];             // free slots, linked through their first word
-    std::uint16_t counts[class_count];    // read by stats() from other threads
-    std::uint16_t limits[class_count];    // most slots kept; 0 until attached
-    std::size_t bytes;                    // of all cached slots
-    std::uint32_t growth_seen;            // growths_ when it last gave everything back
+    void* slots[class_count];           // free slots, linked through their first word
+    std::uint16_t counts[class_count];  // read by stats() from other threads
+    std::size_t room;                   // bytes it may still take; 0 until attached
+    std::uint32_t growth_seen;          // growths_ when it last gave everything back
     bool attached;
     bool retired;  // thread_exit() was called: no cache any more
     Cache* next;  // every attached cache, under the lock
@@ -219,10 +220,16 @@ class CachedHeap {
   // 64. A full list gives back its older half, an empty one fetches half, so
   // a thread meets the lock about once per limit/2 calls of one class at
   // worst (alternating), and far less while allocations and frees balance.
-  static constexpr std::uint16_t limit_of(unsigned c) noexcept {
-    return static_cast<std::uint16_t>(std::clamp<std::size_t>(class_bytes / Classes::slot_size(c), 1, 64));
-  }
   static constexpr std::size_t class_bytes = 4096;
+  static constexpr auto limits = [] {
+    struct Table {
+      std::uint8_t limit[class_count];
+      constexpr std::uint8_t operator[](unsigned c) const { return limit[c]; }
+    } table{};
+    for (unsigned c = 0; c < class_count; ++c)
+      table.limit[c] = static_cast<std::uint8_t>(std::clamp<std::size_t>(class_bytes / Classes::slot_size(c), 1, 64));
+    return table;
+  }();
   // And at most this much in all classes, so a thread that stops calling
   // the heap pins no more: past it, every class gives back its older half.
   static constexpr std::size_t cache_bytes = 32768;
@@ -234,30 +241,29 @@ class CachedHeap {
     // The commonest double free, as in Heap::push_free_slot.
     if (p == cache.slots[c]) [[unlikely]]
       stop("double free of", p);
-    if (cache.counts[c] >= cache.limits[c] || cache.bytes > cache_bytes) [[unlikely]]
+    if (cache.counts[c] >= limits[c] || cache.room < Classes::slot_size(c)) [[unlikely]]
       return push_slow(p, c);
     static_cast<Link*>(p)->next = static_cast<Link*>(cache.slots[c]);
     cache.slots[c] = p;
     shared::store_relaxed(cache.counts[c], static_cast<std::uint16_t>(cache.counts[c] + 1));
-    cache.bytes += Classes::slot_size(c);
+    cache.room -= Classes::slot_size(c);
   }
 
   // A full list of class c, or a full cache: the older halves go back, in
   // one call under the lock (after a first attach, nothing needs to). A
-  // thread that may not cache frees p there.
+  // thread that may not cache, or a slot that still does not fit, is freed
+  // there.
   [[gnu::noinline]] void push_slow(void* p, unsigned c) noexcept {
     Cache& cache = cache_;
     bool cached = locked_.with_lock([&](InnerHeap& heap) {
-      if (!attach(cache)) {
-        heap.free_slots(c, p, p, 1);
-        return false;
+      if (attach(cache)) {
+        if (cache.counts[c] >= limits[c]) give_back(cache, heap, c, limits[c] / 2);
+        if (cache.room < Classes::slot_size(c))
+          for (unsigned k = 0; k < class_count; ++k) give_back(cache, heap, k, cache.counts[k] / 2);
+        if (cache.room >= Classes::slot_size(c)) return true;
       }
-      if (cache.bytes > cache_bytes) {
-        for (unsigned k = 0; k < class_count; ++k) give_back(cache, heap, k, cache.counts[k] / 2);
-      } else if (cache.counts[c] >= cache.limits[c]) {
-        give_back(cache, heap, c, cache.limits[c] / 2);
-      }
-      return true;
+      heap.free_slots(c, p, p, 1);
+      return false;
     });
     if (cached) push(p, c);
   }
@@ -267,14 +273,14 @@ class CachedHeap {
   [[gnu::noinline]] void* refill(unsigned c, std::size_t align) noexcept {
     Cache& cache = cache_;
     return locked_.with_lock([&](InnerHeap& heap) {
-      std::size_t most = attach(cache) ? std::max(cache.limits[c] / 2, 1) : 0;
+      std::size_t most = attach(cache) ? std::min<std::size_t>(std::max(limits[c] / 2, 1), cache.room / Classes::slot_size(c)) : 0;
       void* spares = nullptr;
       std::size_t n = 0;
       void* p = heap.alloc_with_spares(c, align, most, spares, n);
       if (n == 0) return p;
       cache.slots[c] = spares;
       shared::store_relaxed(cache.counts[c], static_cast<std::uint16_t>(n));
-      cache.bytes += n * Classes::slot_size(c);
+      cache.room -= n * Classes::slot_size(c);
       return p;
     });
   }
@@ -289,7 +295,7 @@ class CachedHeap {
     if (!cache.attached) {
       if (cache.retired || !has_thread_storage()) return false;
       cache.attached = true;
-      for (unsigned c = 0; c < class_count; ++c) cache.limits[c] = limit_of(c);
+      cache.room = cache_bytes;
       cache.next = caches_;
       cache.prev = nullptr;
       if (caches_ != nullptr) caches_->prev = &cache;
@@ -341,21 +347,17 @@ class CachedHeap {
     *cut = nullptr;
     heap.free_slots(c, first, last, count - keep);
     shared::store_relaxed(cache.counts[c], static_cast<std::uint16_t>(keep));
-    cache.bytes -= (count - keep) * Classes::slot_size(c);
+    cache.room += (count - keep) * Classes::slot_size(c);
   }
 
   // Arranges for thread_exit() to run when this thread ends, where the
-  // platform tells (the host's thread_local destructors, Emscripten's pthread
-  // keys); freestanding wasm has no such hook, and its embedder calls
-  // wasmheap_thread_exit().
+  // platform tells: the host's thread_local destructors. Emscripten's
+  // runtime frees a thread's storage as it ends, and src/malloc.cpp calls
+  // thread_exit() then; freestanding wasm has no such hook, and its embedder
+  // calls wasmheap_thread_exit().
   void watch_thread_exit() noexcept {
 #if !defined(__wasm__)
     exit_guard_.heap = this;
-#elif defined(__EMSCRIPTEN__) && defined(__wasm_atomics__)
-    if (!exit_key_made_) {
-      exit_key_made_ = pthread_key_create(&exit_key_, [](void* heap) { static_cast<CachedHeap*>(heap)->thread_exit(); }) == 0;
-    }
-    if (exit_key_made_) pthread_setspecific(exit_key_, this);
 #endif
   }
 
@@ -367,9 +369,6 @@ class CachedHeap {
     }
   };
   static inline thread_local ExitGuard exit_guard_;
-#elif defined(__EMSCRIPTEN__) && defined(__wasm_atomics__)
-  pthread_key_t exit_key_{};
-  bool exit_key_made_ = false;
 #endif
 
   static inline thread_local constinit Cache cache_{};
