@@ -205,7 +205,7 @@ class CachedHeap {
   // attaches the cache (registers it for stats and for the exit) before
   // anything is kept in it. Until then the fast paths only read it, so they
   // are safe even before the thread's storage exists.
-  struct Cache {
+  struct alignas(64) Cache {  // whole cache lines: no thread writes a line another thread's cache uses
     void* slots[class_count];           // free slots, linked through their first word
     std::uint16_t counts[class_count];  // read by stats() from other threads
     std::size_t room;                   // bytes it may still take; 0 until attached
