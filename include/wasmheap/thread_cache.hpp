@@ -216,11 +216,11 @@ class CachedHeap {
     Cache* prev;
   };
 
-  // Most slots a class keeps per thread: about 4 KiB of them, between 1 and
+  // Most slots a class keeps per thread: about 8 KiB of them, between 1 and
   // 64. A full list gives back its older half, an empty one fetches half, so
   // a thread meets the lock about once per limit/2 calls of one class at
   // worst (alternating), and far less while allocations and frees balance.
-  static constexpr std::size_t class_bytes = 4096;
+  static constexpr std::size_t class_bytes = 8192;
   static constexpr auto limits = [] {
     struct Table {
       std::uint8_t limit[class_count];
