@@ -230,8 +230,24 @@ async function build() {
       // PROXY_TO_PTHREAD: main runs in a worker, so it may block at the
       // barrier (and the page's own thread stays free in Chromium). The same
       // .js runs in Node and in the browser (ENVIRONMENT defaults to both).
+      // Memory: pages added during the first run should be the workload's
+      // footprint in every allocator, so the module starts with little more
+      // than its static data and main's stack (2 MiB): with the default
+      // 16 MiB, the small workloads fit in what is there for every allocator
+      // and show no pages at all. The stacks are small for the same reason:
+      // this Emscripten's defaults (5 MiB for main, allocated a second time
+      // with PROXY_TO_PTHREAD, and 2 MiB per thread, all through the allocator
+      // under test) take memory that depends on the thread count, and leave
+      // allocator-dependent slack behind; the workloads need little stack.
+      // MEMORY_GROWTH_GEOMETRIC_STEP=0: dlmalloc and emmalloc grow memory
+      // through sbrk and emscripten_resize_heap, which by default grows by
+      // 20% of the memory more than asked; without it they grow by what they
+      // ask for, as in the main benchmark's standalone builds. wasmheap grows
+      // memory itself, by its own policy.
       await step(out, inputs, 'emcc', ['-pthread', '-O2', ...inputs, `-sMALLOC=${malloc}`, '-sPROXY_TO_PTHREAD',
-        '-sEXIT_RUNTIME', '-sALLOW_MEMORY_GROWTH', '-sMAXIMUM_MEMORY=2GB', `-sPTHREAD_POOL_SIZE=${POOL_SIZE}`,
+        '-sEXIT_RUNTIME', '-sALLOW_MEMORY_GROWTH', `-sINITIAL_MEMORY=${2 << 20}`, '-sMAXIMUM_MEMORY=2GB',
+        '-sMEMORY_GROWTH_GEOMETRIC_STEP=0',
+        `-sPTHREAD_POOL_SIZE=${POOL_SIZE}`, `-sTOTAL_STACK=${1 << 20}`, `-sDEFAULT_PTHREAD_STACK_SIZE=${256 << 10}`,
         '-Wno-pthreads-mem-growth', '-o', out]);
       modules[name] = { js: out, code_bytes: codeSectionBytes(readFileSync(out.replace(/\.js$/, '.wasm'))) };
     });
