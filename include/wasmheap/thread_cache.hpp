@@ -325,7 +325,7 @@ class CachedHeap {
     auto& cached = *static_cast<CachedHeap*>(self);
     Cache& cache = cache_;
     ++cached.growths_;
-    if (!cache.attached) return;
+    if (!has_thread_storage() || !cache.attached) return;
     cache.growth_seen = cached.growths_;
     give_back_all(cache, cached.heap());
   }
