@@ -37,7 +37,8 @@ const HELP = `node bench/threads/run.mjs [options]     (or: make -C bench thread
                       this checkout's (to compare with another commit's tree)
   --results=DIR       where threads.json and threads.md go (default bench/results;
                       another keeps trial runs out of the committed results)
-  --render=FILE       print the tables of an earlier run's threads.json; runs nothing`;
+  --render=FILE       print the tables of an earlier run's threads.json; runs nothing
+  --skip-setup        do not install missing Debian or npm packages (as bench/run.sh does)`;
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
@@ -50,7 +51,7 @@ const opt = (name, dflt) => {
 };
 const known = ['rounds', 'warmups', 'runs', 'variants', 'workloads', 'engines', 'wasmheap-root', 'results', 'render'];
 for (const a of argv)
-  if (!known.some((k) => a.startsWith(`--${k}=`)) && a !== '--no-locks' && a !== '--no-size') {
+  if (!known.some((k) => a.startsWith(`--${k}=`)) && !['--no-locks', '--no-size', '--skip-setup'].includes(a)) {
     console.error(`unknown option ${a}\n\n${HELP}`);
     process.exit(2);
   }
@@ -376,6 +377,12 @@ const shortError = (e) =>
 async function main() {
   const started = Date.now();
   const loadStart = os.loadavg();
+  // What the main benchmark installs when it is missing (emcc, Chromium,
+  // playwright-core from bench/package-lock.json).
+  if (!argv.includes('--skip-setup')) {
+    const { ensurePrereqs } = await import('../lib/setup.mjs');
+    ensurePrereqs({ chromium: engines.includes('chromium'), log });
+  }
   log('building...');
   const { modules, probe } = await build();
   log(`built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -399,17 +406,25 @@ async function main() {
         locks.push(row);
       }
 
-  let chromium = null;
+  // A browser that cannot start costs its own columns, not the Node ones.
+  let chromium = null,
+    chromiumError = null;
   const engineInfo = {};
-  if (engines.includes('chromium')) {
-    chromium = await startChromium();
-    engineInfo.chromium = chromium.version;
-  }
+  if (engines.includes('chromium'))
+    try {
+      chromium = await startChromium();
+      engineInfo.chromium = chromium.version;
+    } catch (e) {
+      chromiumError = `Chromium could not run: ${e.message.split('\n')[0]}`;
+      engineInfo.chromium = 'not run';
+      log(chromiumError);
+    }
   engineInfo.node = process.version;
+  // Each (variant, workload) runs in both engines one after the other, so a
+  // burst of load from elsewhere touches both engines' numbers alike.
   const pairs = [];
-  for (const e of engines)
-    for (const w of workloads)
-      for (const v of variants) if (!VARIANTS[v].only || VARIANTS[v].only.includes(w)) pairs.push([e, v, w]);
+  for (const w of workloads)
+    for (const v of variants) if (!VARIANTS[v].only || VARIANTS[v].only.includes(w)) for (const e of engines) pairs.push([e, v, w]);
   const results = new Map(pairs.map(([e, v, w]) => [`${e}/${v}/${w}`, { engine: e, variant: v, workload: w, threads: WORKLOADS[w], times_ms: [], ops: 0 }]));
   // Every round runs every pair once, in an order rotated per round, so a
   // burst of load from elsewhere spreads over pairs instead of one variant.
@@ -420,6 +435,7 @@ async function main() {
         const r = results.get(`${e}/${v}/${w}`);
         const args = [w, String(settings.warmups), String(settings.runs)];
         try {
+          if (e === 'chromium' && !chromium) throw new Error(chromiumError);
           const one = e === 'node' ? await runNode(modules[v].js, args) : await chromium.run(v, args);
           r.ops = one.ops;
           r.times_ms.push(...one.times_ms);
