@@ -358,6 +358,19 @@ var Module = {
   };
 }
 
+// Which wasmheap was measured: the commit, and whether its sources differed
+// from it (another change under way) when the run started building.
+async function sourceState() {
+  try {
+    const git = (...a) => run('git', ['-C', WH_ROOT, ...a]).then((o) => o.trim());
+    const commit = await git('rev-parse', '--short', 'HEAD');
+    const dirty = (await git('status', '--porcelain', '--', 'include', 'src')) !== '';
+    return { root: WH_ROOT, commit, sources_modified: dirty };
+  } catch {
+    return { root: WH_ROOT, commit: null };
+  }
+}
+
 // ---- statistics -----------------------------------------------------------------
 
 const median = (xs) => {
@@ -383,6 +396,7 @@ async function main() {
     const { ensurePrereqs } = await import('../lib/setup.mjs');
     ensurePrereqs({ chromium: engines.includes('chromium'), log });
   }
+  const source = await sourceState();
   log('building...');
   const { modules, probe } = await build();
   log(`built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -461,6 +475,7 @@ async function main() {
     seconds: (Date.now() - started) / 1000,
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, load_average_start: loadStart, load_average_end: os.loadavg() },
     versions: { ...engineInfo, emcc: (await run('emcc', ['--version'])).split('\n')[0] },
+    wasmheap_source: source,
     code_bytes: Object.fromEntries(variants.map((v) => [v, modules[v].code_bytes])),
     code_probe: probe && {
       how: 'bench/src/size_probe.c (malloc family), emcc -pthread -Oz (wasm-opt included), -sMALLOC=none, wasmheap compiled -Oz',
@@ -561,6 +576,8 @@ function markdown(data) {
     `load average ${data.machine.load_average_start.map((x) => x.toFixed(2)).join(' ')} at start, ` +
     `${data.machine.load_average_end.map((x) => x.toFixed(2)).join(' ')} at end, ${data.machine.cpus} CPUs; ` +
     `${Math.round(data.seconds)} s in all.`, '');
+  const src = data.wasmheap_source;
+  if (src?.commit) lines.push(`wasmheap at ${src.commit}${src.sources_modified ? ', with uncommitted changes to include/ or src/' : ''}.`, '');
   lines.push(...headline(data, engineName));
   for (const e of data.settings.engines) {
     lines.push(`## ns per op, median (min): ${engineName[e]}`, '');
