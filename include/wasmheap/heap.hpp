@@ -183,7 +183,7 @@ class Heap {
   // lock; or not_a_block when that read could not tell (p is not in the heap
   // as this thread sees it, or the heap grew meanwhile): ask block_class
   // under the lock then.
-  unsigned block_class_unlocked(const void* p) const noexcept requires shared {
+  WASMHEAP_INLINE_FAST_PATH unsigned block_class_unlocked(const void* p) const noexcept requires shared {
     std::uint32_t unit = 0, entry = 0;
     if (!pages_.entry_unlocked(p, unit, entry)) return not_a_block;
     using Map = typename PageRuns<Memory>::Map;

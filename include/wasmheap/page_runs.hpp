@@ -67,7 +67,9 @@ class PageRuns {
   // caller asks again under the lock. A block's own entry does not change
   // while it is live, except for the free-slot count a sweep writes above
   // the class in a slab's first entry.
-  bool entry_unlocked(const void* p, std::uint32_t& unit, std::uint32_t& entry) const noexcept requires shared {
+  [[gnu::always_inline]] bool entry_unlocked(const void* p, std::uint32_t& unit, std::uint32_t& entry) const noexcept
+    requires shared
+  {
     std::uint32_t generation = shared::load_acquire(geometry_);
     std::uintptr_t offset = reinterpret_cast<std::uintptr_t>(p) - shared::load_acquire(origin_);
     if (offset >= std::uintptr_t{shared::load_acquire(top_)} << unit_shift) return false;
