@@ -95,7 +95,7 @@ class CachedHeap {
     Cache& cache = cache_;
     auto* slot = static_cast<Link*>(cache.slots[c]);
     if (slot == nullptr) [[unlikely]]
-      return refill(c, align);
+      return slow_path(c, nullptr, align);
     cache.slots[c] = slot->next;
     shared::store_relaxed(cache.counts[c], static_cast<std::uint16_t>(cache.counts[c] - 1));
     cache.room += Classes::slot_size(c);
@@ -242,47 +242,49 @@ class CachedHeap {
     if (p == cache.slots[c]) [[unlikely]]
       stop("double free of", p);
     if (cache.counts[c] >= limits[c] || cache.room < Classes::slot_size(c)) [[unlikely]]
-      return push_slow(p, c);
+      return void(slow_path(c, p, 1));
     static_cast<Link*>(p)->next = static_cast<Link*>(cache.slots[c]);
     cache.slots[c] = p;
     shared::store_relaxed(cache.counts[c], static_cast<std::uint16_t>(cache.counts[c] + 1));
     cache.room -= Classes::slot_size(c);
   }
 
-  // A full list of class c, or a full cache: the older halves go back, in
-  // one call under the lock (after a first attach, nothing needs to). A
-  // thread that may not cache, or a slot that still does not fit, is freed
-  // there.
-  [[gnu::noinline]] void push_slow(void* p, unsigned c) noexcept {
+  // Both slow paths, under one lock. A free (p) found class c's list full,
+  // or the cache full: the older halves go back, and p joins the list, or
+  // is freed here if this thread may not cache or it still does not fit.
+  // An allocation (p null) found class c's list empty: one slot for it, and
+  // a batch for the next ones.
+  [[gnu::noinline]] void* slow_path(unsigned c, void* p, std::size_t align) noexcept {
     Cache& cache = cache_;
-    bool cached = locked_.with_lock([&](InnerHeap& heap) {
-      if (attach(cache)) {
-        if (cache.counts[c] >= limits[c]) give_back(cache, heap, c, limits[c] / 2);
-        if (cache.room < Classes::slot_size(c))
-          for (unsigned k = 0; k < class_count; ++k) give_back(cache, heap, k, cache.counts[k] / 2);
-        if (cache.room >= Classes::slot_size(c)) return true;
+    std::size_t size = Classes::slot_size(c);
+    return locked_.with_lock([&](InnerHeap& heap) -> void* {
+      bool caching = attach(cache);
+      if (p != nullptr) {
+        if (caching) {
+          if (cache.counts[c] >= limits[c]) give_back(cache, heap, c, limits[c] / 2);
+          if (cache.room < size)
+            for (unsigned k = 0; k < class_count; ++k) give_back(cache, heap, k, cache.counts[k] / 2);
+        }
+        if (!caching || cache.room < size) heap.free_slots(c, p, p, 1);
+        else cache_slots(cache, c, p, p, 1);
+        return nullptr;
       }
-      heap.free_slots(c, p, p, 1);
-      return false;
-    });
-    if (cached) push(p, c);
-  }
-
-  // Class c's list is empty: one slot for this request and a batch for the
-  // next ones, under one lock.
-  [[gnu::noinline]] void* refill(unsigned c, std::size_t align) noexcept {
-    Cache& cache = cache_;
-    return locked_.with_lock([&](InnerHeap& heap) {
-      std::size_t most = attach(cache) ? std::min<std::size_t>(std::max(limits[c] / 2, 1), cache.room / Classes::slot_size(c)) : 0;
+      std::size_t most = caching ? std::min<std::size_t>(std::max(limits[c] / 2, 1), cache.room / size) : 0;
       void* spares = nullptr;
       std::size_t n = 0;
-      void* p = heap.alloc_with_spares(c, align, most, spares, n);
-      if (n == 0) return p;
-      cache.slots[c] = spares;
-      shared::store_relaxed(cache.counts[c], static_cast<std::uint16_t>(n));
-      cache.room -= n * Classes::slot_size(c);
+      p = heap.alloc_with_spares(c, align, most, spares, n);
+      if (n != 0) cache_slots(cache, c, spares, nullptr, n);
       return p;
     });
+  }
+
+  // Puts n slots, linked from first to last (or to null), in front of class
+  // c's list.
+  static void cache_slots(Cache& cache, unsigned c, void* first, void* last, std::size_t n) noexcept {
+    if (last != nullptr) static_cast<Link*>(last)->next = static_cast<Link*>(cache.slots[c]);
+    cache.slots[c] = first;
+    shared::store_relaxed(cache.counts[c], static_cast<std::uint16_t>(cache.counts[c] + n));
+    cache.room -= n * Classes::slot_size(c);
   }
 
   // Under the lock: whether this thread may keep a cache, registering it on
