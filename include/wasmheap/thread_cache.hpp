@@ -279,9 +279,13 @@ class CachedHeap {
   }
 
   // Puts n slots, linked from first to last (or to null), in front of class
-  // c's list.
+  // c's list. The list is not always empty when an allocation found it so:
+  // a browser's main thread, waiting for the lock, runs calls proxied to it,
+  // which may free into it meanwhile.
   static void cache_slots(Cache& cache, unsigned c, void* first, void* last, std::size_t n) noexcept {
-    if (last != nullptr) static_cast<Link*>(last)->next = static_cast<Link*>(cache.slots[c]);
+    if (last == nullptr)
+      for (last = first; static_cast<Link*>(last)->next != nullptr;) last = static_cast<Link*>(last)->next;
+    static_cast<Link*>(last)->next = static_cast<Link*>(cache.slots[c]);
     cache.slots[c] = first;
     shared::store_relaxed(cache.counts[c], static_cast<std::uint16_t>(cache.counts[c] + n));
     cache.room -= n * Classes::slot_size(c);
