@@ -224,6 +224,10 @@ class Heap {
     return p;
   }
 
+  // Whether class c has a free slot at hand (on its free list or in its
+  // bump range), so that an allocation of it takes no new slab.
+  bool has_free_slot(unsigned c) const noexcept { return free_slots_[c] != nullptr || bump_[c] != bump_end_[c]; }
+
   // Takes back n free slots of class c from a cache, linked from first to last.
   void free_slots(unsigned c, void* first, void* last, std::size_t n) noexcept {
     if (first == free_slots_[c]) [[unlikely]]

@@ -78,6 +78,16 @@ class CachedHeap {
   using Stats = typename InnerHeap::Stats;
   using class_policy = typename InnerHeap::class_policy;
   static constexpr unsigned class_count = InnerHeap::class_count;
+  // Classes of slots up to a unit (1 KiB) are cached; larger slots and big
+  // blocks are taken and freed under the lock. Few larger slots would fit in
+  // a cache, and caching them cost more than it saved (bench/threads,
+  // fifo_mixed_1t: twice as slow as the lock alone, every free of one
+  // filling the cache and sending every class's older half back).
+  static constexpr unsigned cached_classes = [] {
+    unsigned c = 0;
+    while (c < class_count && class_policy::slot_size(c) <= unit_size) ++c;
+    return c;
+  }();
   static_assert(InnerHeap::shared, "a CachedHeap's heap must be over SharedMemory");
   static_assert(!checked_build, "the checked build keeps one lock (LockedHeap): its checks need every free slot");
 
@@ -91,7 +101,7 @@ class CachedHeap {
     if (!is_power_of_two(align)) [[unlikely]]
       return nullptr;
     unsigned c = Classes::class_of(len, align);
-    if (c >= class_count) return locked_.alloc(len, align);
+    if (c >= cached_classes) return locked_.alloc(len, align);
     Cache& cache = cache_;
     auto* slot = static_cast<Link*>(cache.slots[c]);
     if (slot == nullptr) [[unlikely]]
@@ -107,9 +117,9 @@ class CachedHeap {
   WASMHEAP_INLINE_FAST_PATH void free(void* p) noexcept {
     if (p == nullptr) return;
     unsigned c = heap().block_class_unlocked(p);
-    if (c < class_count) [[likely]]
+    if (c < cached_classes) [[likely]]
       return push(p, c);
-    locked_.free(p);  // a big block, or the map could not tell without the lock
+    locked_.free(p);  // a bigger block, or the map could not tell without the lock
   }
   void free(void* p, std::size_t, std::size_t) noexcept { free(p); }
 
@@ -128,8 +138,8 @@ class CachedHeap {
     return const_cast<CachedHeap*>(this)->locked_.with_lock([&](InnerHeap& heap) {
       Stats s = heap.stats();
       for (const Cache* cache = caches_; cache != nullptr; cache = cache->next)
-        for (unsigned c = 0; c < class_count; ++c) {
-          std::size_t n = shared::load_relaxed(cache->counts[c]);
+        for (unsigned c = 0; c < cached_classes; ++c) {
+          std::size_t n = shared::load_relaxed(cache->counts[c]) + cache->reserved[c];
           s.class_blocks_live[c] -= n;
           s.blocks_live -= n;
           s.bytes_live -= n * Classes::slot_size(c);
@@ -139,25 +149,27 @@ class CachedHeap {
     });
   }
 
-  // The heap's own check, then this thread's cache (each slot a free slot of
-  // its class, as many as counted), then every cache's counts against the
-  // slots their classes have live.
+  // The heap's own check, then this thread's lists (each slot a free slot
+  // of its class, as many as counted), every thread's set-aside slots (the
+  // same), and that no class has more slots with threads than it has live.
   const char* check() const noexcept {
     return const_cast<CachedHeap*>(this)->locked_.with_lock([&](InnerHeap& heap) -> const char* {
       if (const char* problem = heap.check()) return problem;
-      const Cache& own = cache_;
-      for (unsigned c = 0; c < class_count; ++c) {
+      auto list_holds = [&](const void* first, std::size_t count, unsigned c) {
         std::size_t n = 0;
-        for (const Link* slot = static_cast<const Link*>(own.slots[c]); slot != nullptr; slot = slot->next)
-          if (++n > own.counts[c] || heap.block_class(slot) != c) return "thread cache holds a slot not of its class";
-        if (n != own.counts[c]) return "thread cache count differs from its list";
-      }
+        for (auto* slot = static_cast<const Link*>(first); slot != nullptr; slot = slot->next)
+          if (++n > count || heap.block_class(slot) != c) return false;
+        return n == count;
+      };
       Stats s = heap.stats();
-      for (unsigned c = 0; c < class_count; ++c) {
-        std::size_t cached = 0;
-        for (const Cache* cache = caches_; cache != nullptr; cache = cache->next)
-          cached += shared::load_relaxed(cache->counts[c]);
-        if (cached > s.class_blocks_live[c]) return "thread caches hold more slots than their classes have";
+      for (unsigned c = 0; c < cached_classes; ++c) {
+        if (!list_holds(cache_.slots[c], cache_.counts[c], c)) return "thread cache list differs from its class or count";
+        std::size_t with_threads = 0;
+        for (const Cache* cache = caches_; cache != nullptr; cache = cache->next) {
+          if (!list_holds(cache->reserve[c], cache->reserved[c], c)) return "set-aside slots differ from their class or count";
+          with_threads += shared::load_relaxed(cache->counts[c]) + cache->reserved[c];
+        }
+        if (with_threads > s.class_blocks_live[c]) return "threads hold more slots than their classes have";
       }
       return nullptr;
     });
@@ -206,9 +218,13 @@ class CachedHeap {
   // anything is kept in it. Until then the fast paths only read it, so they
   // are safe even before the thread's storage exists.
   struct alignas(64) Cache {  // whole cache lines: no thread writes a line another thread's cache uses
-    void* slots[class_count];           // free slots, linked through their first word
-    std::uint16_t counts[class_count];  // read by stats() from other threads
-    std::size_t room;                   // bytes it may still take; 0 until attached
+    void* slots[cached_classes];           // free slots, linked through their first word
+    std::uint16_t counts[cached_classes];  // read by stats() from other threads
+    std::size_t room;                      // bytes it may still take; 0 until attached
+    // Slots the lists gave back, set aside for this thread (under the lock):
+    // see set_aside.
+    void* reserve[cached_classes];
+    std::uint32_t reserved[cached_classes];
     std::uint32_t growth_seen;          // growths_ when it last gave everything back
     bool attached;
     bool retired;  // thread_exit() was called: no cache any more
@@ -216,23 +232,27 @@ class CachedHeap {
     Cache* prev;
   };
 
-  // Most slots a class keeps per thread: about 8 KiB of them, between 1 and
-  // 64. A full list gives back its older half, an empty one fetches half, so
-  // a thread meets the lock about once per limit/2 calls of one class at
-  // worst (alternating), and far less while allocations and frees balance.
-  static constexpr std::size_t class_bytes = 8192;
+  // Most slots a class keeps per thread: 16 KiB of them, between 16 (1 KiB
+  // slots) and 128. A full list sets its older half aside, an empty one
+  // fetches half, so a thread meets the lock once per limit/2 calls of a
+  // class at worst (a producer, a consumer), and far less while its
+  // allocations and frees balance. With 8 KiB and at most 64, two threads
+  // churning blocks of 16-256 B each met it 4 times as often.
+  static constexpr std::size_t class_bytes = 16384;
   static constexpr auto limits = [] {
     struct Table {
-      std::uint8_t limit[class_count];
+      std::uint8_t limit[cached_classes];
       constexpr std::uint8_t operator[](unsigned c) const { return limit[c]; }
     } table{};
-    for (unsigned c = 0; c < class_count; ++c)
-      table.limit[c] = static_cast<std::uint8_t>(std::clamp<std::size_t>(class_bytes / Classes::slot_size(c), 1, 64));
+    for (unsigned c = 0; c < cached_classes; ++c)
+      table.limit[c] = static_cast<std::uint8_t>(std::clamp<std::size_t>(class_bytes / Classes::slot_size(c), 1, 128));
     return table;
   }();
-  // And at most this much in all classes, so a thread that stops calling
-  // the heap pins no more: past it, every class gives back its older half.
-  static constexpr std::size_t cache_bytes = 32768;
+  // And at most a page in all classes, so a thread that stops calling the
+  // heap pins no more: past it, every class sets its older half aside. (With
+  // 32 KiB, the same two threads passed it over and over: a dozen classes
+  // half full fill it.)
+  static constexpr std::size_t cache_bytes = 65536;
 
   InnerHeap& heap() noexcept { return locked_.without_lock(); }
 
@@ -250,10 +270,12 @@ class CachedHeap {
   }
 
   // Both slow paths, under one lock. A free (p) found class c's list full,
-  // or the cache full: the older halves go back, and p joins the list, or
-  // is freed here if this thread may not cache or it still does not fit.
-  // An allocation (p null) found class c's list empty: one slot for it, and
-  // a batch for the next ones.
+  // or the cache full: the older halves are set aside, and p joins the
+  // list, or is freed here if this thread may not cache or it still does
+  // not fit. An allocation (p null) found class c's list empty: one slot for
+  // it, and a batch for the next ones, from what this thread set aside, else
+  // from the heap (taking back what other threads set aside if the heap has
+  // no free slot of the class, before it makes a new slab).
   [[gnu::noinline]] void* slow_path(unsigned c, void* p, std::size_t align) noexcept {
     Cache& cache = cache_;
     std::size_t size = Classes::slot_size(c);
@@ -261,15 +283,32 @@ class CachedHeap {
       bool caching = attach(cache);
       if (p != nullptr) {
         if (caching) {
-          if (cache.counts[c] >= limits[c]) give_back(cache, heap, c, limits[c] / 2);
+          if (cache.counts[c] >= limits[c]) set_aside(cache, c, limits[c] / 2);
           if (cache.room < size)
-            for (unsigned k = 0; k < class_count; ++k) give_back(cache, heap, k, cache.counts[k] / 2);
+            for (unsigned k = 0; k < cached_classes; ++k) set_aside(cache, k, cache.counts[k] / 2);
         }
         if (!caching || cache.room < size) heap.free_slots(c, p, p, 1);
         else cache_slots(cache, c, p, p, 1);
         return nullptr;
       }
       std::size_t most = caching ? std::min<std::size_t>(std::max(limits[c] / 2, 1), cache.room / size) : 0;
+      if (caching && cache.reserved[c] != 0) {
+        // This thread's own slots come back to it, so threads do not trade
+        // slots (whose neighbours another thread then writes).
+        p = cache.reserve[c];
+        void* rest = static_cast<Link*>(p)->next;
+        std::size_t n = std::min<std::size_t>(most, cache.reserved[c] - 1);
+        cache.reserve[c] = cut(rest, n);
+        cache.reserved[c] -= static_cast<std::uint32_t>(1 + n);
+        if (n != 0) cache_slots(cache, c, rest, nullptr, n);
+        return p;
+      }
+      if (!heap.has_free_slot(c))
+        for (Cache* other = caches_; other != nullptr; other = other->next)
+          if (other->reserved[c] != 0) {
+            release_reserve(*other, heap, c);
+            break;
+          }
       void* spares = nullptr;
       std::size_t n = 0;
       p = heap.alloc_with_spares(c, align, most, spares, n);
@@ -283,12 +322,63 @@ class CachedHeap {
   // a browser's main thread, waiting for the lock, runs calls proxied to it,
   // which may free into it meanwhile.
   static void cache_slots(Cache& cache, unsigned c, void* first, void* last, std::size_t n) noexcept {
-    if (last == nullptr)
-      for (last = first; static_cast<Link*>(last)->next != nullptr;) last = static_cast<Link*>(last)->next;
+    if (last == nullptr) last = tail_of(first);
     static_cast<Link*>(last)->next = static_cast<Link*>(cache.slots[c]);
     cache.slots[c] = first;
     shared::store_relaxed(cache.counts[c], static_cast<std::uint16_t>(cache.counts[c] + n));
     cache.room -= n * Classes::slot_size(c);
+  }
+
+  // Ends the list at `first` after n slots; returns the rest.
+  static void* cut(void* first, std::size_t n) noexcept {
+    if (n == 0) return first;
+    auto* last = static_cast<Link*>(first);
+    while (--n != 0) last = last->next;
+    void* rest = last->next;
+    last->next = nullptr;
+    return rest;
+  }
+  static void* tail_of(void* first) noexcept {
+    auto* last = static_cast<Link*>(first);
+    while (last->next != nullptr) last = last->next;
+    return last;
+  }
+
+  // Under the lock: class c's list keeps its first `keep` slots (the most
+  // recently freed, likeliest still in the processor's cache), and the rest
+  // go to the thread's reserve, which its own refills take first. Slots
+  // that went back to the heap's shared lists would go to whichever thread
+  // asks next, and two threads that trade slots end up writing the same
+  // cache lines (on two cores, local_2t then took twice as long as
+  // local_1t). The reserve is still the heap's: other threads take it when
+  // the heap has no free slot of the class, and it goes back to the heap
+  // when memory is about to grow and when the thread ends.
+  static void set_aside(Cache& cache, unsigned c, std::size_t keep) noexcept {
+    std::size_t count = cache.counts[c];
+    if (count <= keep) return;
+    void* rest = keep == 0 ? cache.slots[c] : cut(cache.slots[c], keep);
+    if (keep == 0) cache.slots[c] = nullptr;
+    static_cast<Link*>(tail_of(rest))->next = static_cast<Link*>(cache.reserve[c]);
+    cache.reserve[c] = rest;
+    cache.reserved[c] += static_cast<std::uint32_t>(count - keep);
+    shared::store_relaxed(cache.counts[c], static_cast<std::uint16_t>(keep));
+    cache.room += (count - keep) * Classes::slot_size(c);
+  }
+
+  // Under the lock: a thread's reserve of class c goes back to the heap.
+  static void release_reserve(Cache& cache, InnerHeap& heap, unsigned c) noexcept {
+    if (cache.reserved[c] == 0) return;
+    heap.free_slots(c, cache.reserve[c], tail_of(cache.reserve[c]), cache.reserved[c]);
+    cache.reserve[c] = nullptr;
+    cache.reserved[c] = 0;
+  }
+
+  // Under the lock: a thread's lists and reserve all go back to the heap.
+  static void give_back_all(Cache& cache, InnerHeap& heap) noexcept {
+    for (unsigned c = 0; c < cached_classes; ++c) {
+      set_aside(cache, c, 0);
+      release_reserve(cache, heap, c);
+    }
   }
 
   // Under the lock: whether this thread may keep a cache, registering it on
@@ -326,34 +416,17 @@ class CachedHeap {
   }
 
   // The heap is about to grow memory (it calls this with its lock held):
-  // this thread's slots go back now, other threads' at their next locked call.
+  // every thread's reserve goes back now, and this thread's lists; other
+  // threads' lists at their next locked call.
   static void before_growth(void* self) noexcept {
     auto& cached = *static_cast<CachedHeap*>(self);
-    Cache& cache = cache_;
     ++cached.growths_;
-    if (!has_thread_storage() || !cache.attached) return;
-    cache.growth_seen = cached.growths_;
-    give_back_all(cache, cached.heap());
-  }
-
-  static void give_back_all(Cache& cache, InnerHeap& heap) noexcept {
-    for (unsigned c = 0; c < class_count; ++c) give_back(cache, heap, c, 0);
-  }
-
-  // Keeps the first `keep` slots of class c's list (the most recently freed,
-  // likeliest still in the processor's cache) and gives the rest back.
-  static void give_back(Cache& cache, InnerHeap& heap, unsigned c, std::size_t keep) noexcept {
-    std::size_t count = cache.counts[c];
-    if (count <= keep) return;
-    void** cut = &cache.slots[c];
-    for (std::size_t i = 0; i < keep; ++i) cut = reinterpret_cast<void**>(*cut);
-    void* first = *cut;
-    Link* last = static_cast<Link*>(first);
-    while (last->next != nullptr) last = last->next;
-    *cut = nullptr;
-    heap.free_slots(c, first, last, count - keep);
-    shared::store_relaxed(cache.counts[c], static_cast<std::uint16_t>(keep));
-    cache.room += (count - keep) * Classes::slot_size(c);
+    for (Cache* cache = cached.caches_; cache != nullptr; cache = cache->next)
+      for (unsigned c = 0; c < cached_classes; ++c) release_reserve(*cache, cached.heap(), c);
+    Cache& own = cache_;
+    if (!has_thread_storage() || !own.attached) return;
+    own.growth_seen = cached.growths_;
+    give_back_all(own, cached.heap());
   }
 
   // Arranges for thread_exit() to run when this thread ends, where the

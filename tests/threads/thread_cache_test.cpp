@@ -76,27 +76,44 @@ TEST(CachedHeap, BlocksFreedByAnotherThreadAreExactlyAccounted) {
   EXPECT_EQ(inner_live(heap), 0u);
 }
 
-TEST(CachedHeap, ACacheStaysWithinItsLimits) {
+TEST(CachedHeap, ACacheStaysWithinItsLimitsAndItsReserveServesOthers) {
   struct Tag;
-  TestHeap<Tag> heap(SimulatedMemory(1024));
+  TestHeap<Tag> heap(SimulatedMemory(2048));
   std::vector<void*> small, all;
   for (int i = 0; i < 5000; ++i) small.push_back(heap.alloc(16, 16));
   for (std::size_t size = 16; size <= Classes::max_slot; size += size / 8)
     for (int i = 0; i < 64; ++i) all.push_back(heap.alloc(size, 8));
+  std::size_t grown = heap.stats().pages_grown;
+  std::promise<void> freed, done;
   std::thread t([&] {
-    // One class: at most 64 of its slots stay with the thread.
     for (void* p : small) heap.free(p);
-    EXPECT_LE(inner_live(heap), all.size() + 64);
-    // Every class: at most 32 KiB stay, plus what one class adds past it.
-    std::size_t before = heap.with_lock([](auto& inner) { return inner.stats().bytes_live; });
-    std::size_t all_bytes = 0;
-    for (void* p : all) all_bytes += heap.usable_size(p), heap.free(p);
-    std::size_t after = heap.with_lock([](auto& inner) { return inner.stats().bytes_live; });
-    EXPECT_LE(after, before - all_bytes + 32768 + 64 * 16 + 2 * Classes::max_slot);
+    for (void* p : all) heap.free(p);
+    freed.set_value();
+    done.get_future().wait();
   });
+  freed.get_future().wait();
+  // The thread keeps what it freed: its lists (at most 128 slots of a class,
+  // 64 KiB in all) and the rest set aside, which another thread's
+  // allocations take before the heap would grow.
+  std::vector<void*> again;
+  for (int i = 0; i < 5000; ++i) again.push_back(heap.alloc(16, 16));
+  EXPECT_EQ(heap.stats().pages_grown, grown);
+  // Memory about to grow: every reserve goes back to the heap; what the
+  // thread still holds is its lists.
+  std::size_t before = heap.with_lock([](auto& inner) { return inner.stats().bytes_live; });
+  constexpr std::size_t big_bytes = 512 * page_size;  // more than all memory so far
+  void* big = heap.alloc(big_bytes, 8);
+  ASSERT_NE(big, nullptr);
+  std::size_t after = heap.with_lock([](auto& inner) { return inner.stats().bytes_live; });
+  std::size_t held_by_thread = after - big_bytes - 5000 * 16;
+  EXPECT_LT(after - big_bytes, before);
+  EXPECT_LE(held_by_thread, 65536 + Classes::max_slot);
+  done.set_value();
   t.join();
-  EXPECT_EQ(inner_live(heap), 0u);
+  for (void* p : again) heap.free(p);
+  heap.free(big);
   heap.thread_exit();
+  EXPECT_EQ(inner_live(heap), 0u);
 }
 
 TEST(CachedHeap, MemoryAboutToGrowCallsCachesBack) {
@@ -112,9 +129,10 @@ TEST(CachedHeap, MemoryAboutToGrowCallsCachesBack) {
     grown.get_future().wait();
     // Its next call that takes the lock (a class it has no slot of) gives
     // everything back first.
-    void* p = heap.alloc(3000, 8);
+    void* p = heap.alloc(500, 8);
     heap.free(p);
-    live_after_next_call.set_value(inner_live(heap));
+    live_after_next_call.set_value(
+        heap.with_lock([](auto& inner) { return inner.stats().class_blocks_live[Classes::class_of(100, 8)]; }));
   });
   cached.get_future().wait();
   std::size_t live_with_cache = inner_live(heap);
@@ -124,8 +142,8 @@ TEST(CachedHeap, MemoryAboutToGrowCallsCachesBack) {
   ASSERT_NE(big, nullptr);
   EXPECT_GT(heap.with_lock([](auto& inner) { return inner.stats().memory_grows; }), grows);
   grown.set_value();
-  // Left: the big block, and the one 3000 B slot the thread just cached.
-  EXPECT_LE(live_after_next_call.get_future().get(), 2u);
+  // None of the 100 B slots it held is left with it.
+  EXPECT_EQ(live_after_next_call.get_future().get(), 0u);
   t.join();
   heap.free(big);
   heap.thread_exit();
