@@ -1,6 +1,6 @@
 // CachedHeap<Heap, Lock>: a heap that any number of threads may call at once,
-// where each thread keeps a few free slots of each small class of its own, so
-// most calls do not meet other threads' at all.
+// where each thread keeps a few free slots of each small class (up to 1 KiB)
+// of its own, so most calls do not meet other threads' at all.
 //
 // Allocation path: malloc(n) finds n's class by arithmetic, as Heap does, and
 // pops a slot from this thread's list for the class; only an empty list takes
@@ -8,24 +8,22 @@
 // Free path: free(p) reads p's class from the page map without the lock (a
 // seqlock read, PageRuns::entry_unlocked) and pushes p on this thread's list
 // for the class, whichever thread allocated it; only a full list takes the
-// lock, to give back its older half. Big blocks, resize, realloc, stats and
-// check take the lock, as in LockedHeap.
+// lock, to set its older half aside for this thread (set_aside). Larger
+// slots, big blocks, resize, realloc, stats and check take the lock, as in
+// LockedHeap.
 //
 // Why caches of slots per thread rather than per-thread heaps that own slabs
 // (mimalloc's way): the slabs, their page map and the sweep stay exactly the
-// single-threaded heap's, a slot freed by another thread needs no way home
-// (it simply joins the freeing thread's cache, or the shared lists), and
-// the code added is the two lists' push and pop, their batches, and the
-// bookkeeping below. See docs/threads.md for what was measured.
+// single-threaded heap's, and a slot freed by another thread needs no way
+// home (it simply joins the freeing thread's cache). See docs/threads.md.
 //
-// What a cache holds is counted as free: stats() subtracts every thread's
-// counts, which each thread publishes as it changes them. A cache goes back
-// to the heap when its thread exits (threads on the host and Emscripten's
+// What threads hold is counted as free: stats() subtracts every thread's
+// counts, which each thread publishes as it changes them. A thread's lists
+// go back to the heap when it exits (threads on the host and Emscripten's
 // pthreads do that by themselves, see watch_thread_exit; other embedders
-// call thread_exit()), when
-// it passes its limits, and when the heap is about to grow memory: the
-// thread that grows gives back its own cache at once and asks the others to
-// give back theirs at their next call that takes the lock.
+// call thread_exit()), and when the heap is about to grow memory: the
+// thread that grows gives back its own lists and every thread's reserve at
+// once, and the others give back their lists at their next locked call.
 //
 // A CachedHeap must outlive the threads that use it, or they must call
 // thread_exit() first (the process-wide heap lives as long as the program).
@@ -40,7 +38,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <utility>
-
 
 namespace wasmheap {
 
