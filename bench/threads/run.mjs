@@ -96,6 +96,11 @@ const WORKLOADS = {
   local_2t: 2,
   local_4t: 4,
   local_8t: 8,
+  // The control: local_*'s work without the allocator (threads_bench.c).
+  control_1t: 1,
+  control_2t: 2,
+  control_4t: 4,
+  control_8t: 8,
   larson_2t: 2,
   larson_4t: 4,
   larson_8t: 8,
@@ -503,20 +508,30 @@ const find = (data, e, v, w) => data.results.find((x) => x.engine === e && x.var
 
 // The comparisons the targets are stated in, per engine: each variant's
 // speed-up from local_1t to local_Nt (throughput, all threads' ops per second:
-// 2.0 = twice as many ops per second on two threads), each variant's median
-// time per op over dlmalloc's, and its pages added over dlmalloc's.
+// 2.0 = twice as many ops per second on two threads), next to the control's
+// from control_1t to control_Nt in the same variant's module (the same work
+// without the allocator: what the engine and machine allow) and the share of
+// it the variant reached (local speed-up over control speed-up); each
+// variant's median time per op over dlmalloc's, and its pages added over
+// dlmalloc's.
 const COMPARED = ['wasmheap', 'wasmheap-locked', 'emmalloc'];
+const MANY = [2, 4, 8];
 function ratios(data) {
   const out = { speedup: [], time_vs_dlmalloc: [], pages_vs_dlmalloc: [] };
+  const speedup = (e, v, kind, n) => {
+    const one = find(data, e, v, `${kind}_1t`);
+    const many = find(data, e, v, `${kind}_${n}t`);
+    return one && many ? one.ns_per_op_median / many.ns_per_op_median : null;
+  };
   for (const e of data.settings.engines) {
     for (const v of data.settings.variants) {
-      const one = find(data, e, v, 'local_1t');
       const row = { engine: e, variant: v };
-      for (const w of ['local_2t', 'local_4t', 'local_8t']) {
-        const many = find(data, e, v, w);
-        row[w] = one && many ? one.ns_per_op_median / many.ns_per_op_median : null;
+      for (const n of MANY) {
+        row[`local_${n}t`] = speedup(e, v, 'local', n);
+        row[`control_${n}t`] = speedup(e, v, 'control', n);
+        row[`share_${n}t`] = row[`local_${n}t`] != null && row[`control_${n}t`] ? row[`local_${n}t`] / row[`control_${n}t`] : null;
       }
-      if (['local_2t', 'local_4t', 'local_8t'].some((w) => row[w] != null)) out.speedup.push(row);
+      if (MANY.some((n) => row[`local_${n}t`] != null || row[`control_${n}t`] != null)) out.speedup.push(row);
     }
     for (const v of COMPARED.filter((x) => data.settings.variants.includes(x)))
       for (const w of data.settings.workloads) {
@@ -542,6 +557,11 @@ function headline(data, engineName) {
   for (const e of data.settings.engines) {
     const sp = R.speedup.filter((r) => r.engine === e && r.local_2t != null);
     if (sp.length) lines.push(`- ${engineName[e]}, local_2t over local_1t (throughput): ${sp.map((r) => `${r.variant} ${fmt(r.local_2t)}×`).join(', ')}`);
+    const cs = R.speedup.filter((r) => r.engine === e && r.control_2t != null);
+    const shares = cs.filter((r) => r.share_2t != null);
+    if (cs.length) lines.push(`- ${engineName[e]}, the control (the same work without the allocator), control_2t over control_1t: ` +
+      `${cs.map((r) => `${fmt(r.control_2t)}×`).join(', ')} in ${cs.map((r) => r.variant).join(', ')}'s modules` +
+      (shares.length ? `; local_2t's share of it (local over control): ${shares.map((r) => `${r.variant} ${fmt(r.share_2t)}`).join(', ')}` : ''));
     const t = (w) => R.time_vs_dlmalloc.find((r) => r.engine === e && r.variant === 'wasmheap' && r.workload === w);
     const ws = ['local_2t', 'pc_small', 'pc_mixed'].filter(t);
     if (ws.length) lines.push(`- ${engineName[e]}, wasmheap's time per op over dlmalloc's: ${ws.map((w) => `${w} ${fmt(t(w).ratio)}`).join(', ')}`);
@@ -603,10 +623,14 @@ function markdown(data) {
   lines.push('## Ratios', '');
   const R = data.ratios;
   if (R.speedup.length) {
+    // Only the thread counts some row has a number for.
+    const ns = MANY.filter((n) => R.speedup.some((r) => r[`local_${n}t`] != null || r[`control_${n}t`] != null));
     lines.push('Throughput of local_Nt over local_1t (all threads\' ops per second; 2.00 = twice the ops per second; ' +
-      `${data.machine.cpus} CPUs, so at most ${data.machine.cpus.toFixed(2)}):`, '');
-    lines.push(...table(['engine', 'variant', 'local_2t', 'local_4t', 'local_8t'],
-      R.speedup.map((r) => [r.engine, r.variant, fmt(r.local_2t, 2), fmt(r.local_4t, 2), fmt(r.local_8t, 2)])), '');
+      `${data.machine.cpus} CPUs, so at most ${data.machine.cpus.toFixed(2)}), next to control_Nt over control_1t in the ` +
+      'same module (the same work without the allocator: the scaling the engine and machine allow), and the share of the ' +
+      'machine\'s scaling the variant reached (local over control; 1.00 = all of it):', '');
+    lines.push(...table(['engine', 'variant', ...ns.flatMap((n) => [`local_${n}t`, `control_${n}t`, 'share'])],
+      R.speedup.map((r) => [r.engine, r.variant, ...ns.flatMap((n) => [fmt(r[`local_${n}t`], 2), fmt(r[`control_${n}t`], 2), fmt(r[`share_${n}t`], 2)])])), '');
   }
   // One column per (engine, variant) compared with dlmalloc, one row per workload.
   const cols = data.settings.engines.flatMap((e) => COMPARED.filter((v) => R.time_vs_dlmalloc.some((r) => r.engine === e && r.variant === v)).map((v) => [e, v]));

@@ -10,9 +10,17 @@
  * many times wasmheap's lock was taken during the first run.
  *
  * The worker threads a workload needs are created once and meet the main
- * thread at a barrier before and after every run, so a run's time covers the
- * workload only (not thread start-up), measured by the main thread between
- * the two barriers.
+ * thread at a barrier when all are up. For each run the main thread reads the
+ * clock, then gives the workers the signal to start (a counter and a futex
+ * wake), and reads the clock again when the last worker has counted itself
+ * done and woken it. So a run's time covers the workload and the wake-ups at
+ * either end, not thread start-up, and no work can start before the clock is
+ * read. (Timing between two barriers, as this program did before, did not
+ * ensure that: musl's barrier lets the thread that arrived first leave only
+ * after all the others have left, so when the main thread came first to the
+ * start line its clock started late, after the workers had begun or even
+ * finished: with more threads than cores, a control_4t run that takes at
+ * least 4 ms of the two cores was timed at 0.03 ms.)
  *
  * Workloads (an op is one malloc or one free; blocks are touched on both sides,
  * so an allocator that handed out a block twice would be caught):
@@ -34,8 +42,18 @@
  *              of 200,000 steps per thread mallocs a block (16..256 B, one in
  *              16 up to 4 KiB), swaps it into a random slot and frees the
  *              block it found there, which another thread most likely
- *              allocated: frees of other threads' blocks in random order */
+ *              allocated: frees of other threads' blocks in random order
+ *   control_1t, control_2t, control_4t, control_8t   the control: the local_*
+ *              workloads with no allocator in them. Each thread's 1,000 blocks
+ *              are fixed 256-byte slots of a buffer of its own, allocated by
+ *              the main thread before the threads start; each step checks the
+ *              slot it picks and touches a fresh size in it (same random
+ *              numbers, same bytes, same steps, counted as the same two ops).
+ *              control_Nt over control_1t is the scaling the engine and the
+ *              machine allow, which bounds local_Nt's */
 #include <emscripten/threading.h>
+#include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -210,15 +228,25 @@ static long wl_fifo_mixed_1t(int role, int threads) {
   return 2L * PC_MIXED_BLOCKS;
 }
 
-static void local_churn(int role) {
-  static unsigned char* live[MAX_THREADS][LOCAL_LIVE];
-  static uint32_t sizes[MAX_THREADS][LOCAL_LIVE];
+/* The local_* workloads' live blocks, per thread: where each is and its size. */
+static unsigned char* live[MAX_THREADS][LOCAL_LIVE];
+static uint32_t sizes[MAX_THREADS][LOCAL_LIVE];
+/* The control's buffers, one per thread: LOCAL_LIVE slots of the largest
+ * small_size, allocated before the threads start (main). */
+#define CONTROL_SLOT 256
+static unsigned char* control_bufs[MAX_THREADS];
+
+/* local_churn, and with control set the same work without the allocator:
+ * block i is always slot i of the thread's buffer, so a step checks it and
+ * touches a fresh size in it where local_churn frees it and mallocs another.
+ * Inlined into both callers, so each is compiled with its own constant. */
+static inline __attribute__((always_inline)) void churn(int role, int control) {
   unsigned char** p = live[role];
   uint32_t* n = sizes[role];
   uint64_t s = 0x777 + (uint64_t)role;
   for (int i = 0; i < LOCAL_LIVE; ++i) {
     n[i] = (uint32_t)small_size(&s);
-    p[i] = malloc(n[i]);
+    p[i] = control ? control_bufs[role] + (size_t)i * CONTROL_SLOT : malloc(n[i]);
     if (p[i] == NULL) {
       fail("out of memory");
       return;
@@ -228,26 +256,37 @@ static void local_churn(int role) {
   for (int step = 0; step < LOCAL_STEPS; ++step) {
     unsigned i = (unsigned)(splitmix(&s) % LOCAL_LIVE);
     check(p[i], n[i], (unsigned char)i);
-    free(p[i]);
+    if (!control) free(p[i]);
     n[i] = (uint32_t)small_size(&s);
-    p[i] = malloc(n[i]);
-    if (p[i] == NULL) {
-      fail("out of memory");
-      return;
+    if (!control) {
+      p[i] = malloc(n[i]);
+      if (p[i] == NULL) {
+        fail("out of memory");
+        return;
+      }
     }
     touch(p[i], n[i], (unsigned char)i);
   }
   for (int i = 0; i < LOCAL_LIVE; ++i) {
     check(p[i], n[i], (unsigned char)i);
-    free(p[i]);
+    if (!control) free(p[i]);
   }
 }
+
+static void local_churn(int role) { churn(role, 0); }
+static void control_churn(int role) { churn(role, 1); }
 
 static const long local_ops = 2L * (LOCAL_LIVE + LOCAL_STEPS);
 
 /* Every thread runs it, so the ops scale with the threads. */
 static long wl_local(int role, int threads) {
   local_churn(role);
+  return threads * local_ops;
+}
+
+/* The same ops as wl_local, though no allocator is called. */
+static long wl_control(int role, int threads) {
+  control_churn(role);
   return threads * local_ops;
 }
 
@@ -321,24 +360,44 @@ static const struct {
     {"larson_2t", 2, wl_larson},
     {"larson_4t", 4, wl_larson},
     {"larson_8t", 8, wl_larson},
+    {"control_1t", 1, wl_control},
+    {"control_2t", 2, wl_control},
+    {"control_4t", 4, wl_control},
+    {"control_8t", 8, wl_control},
 };
 
 /* ---- driver ---------------------------------------------------------------- */
 
-static pthread_barrier_t start_line, finish_line;
+/* Where the workers and the main thread meet once, when all are up. */
+static pthread_barrier_t ready_line;
 static int chosen = -1, rounds = 0;
 static long ops_per_run;
+/* The runs the main thread has started, and the workers' runs done (all
+ * runs so far, so each run's target is the number of threads more). */
+static atomic_uint runs_started, workers_done;
+
+/* Waits until *word is at least target: a short spin, then futex waits (the
+ * waker changes the word before it wakes, so no wake-up is missed). */
+static void wait_until(atomic_uint* word, unsigned target) {
+  for (unsigned spins = 0;; ++spins) {
+    unsigned seen = atomic_load_explicit(word, memory_order_acquire);
+    if (seen >= target) return;
+    if (spins >= 1024) emscripten_futex_wait((void*)word, seen, INFINITY);
+  }
+}
 
 static void* worker(void* arg) {
   int role = (int)(intptr_t)arg, threads = workloads[chosen].threads;
   /* Up and ready: whatever a thread's start allocates is done before the
    * main thread starts counting. */
-  pthread_barrier_wait(&finish_line);
+  pthread_barrier_wait(&ready_line);
   for (int r = 0; r < rounds; ++r) {
-    pthread_barrier_wait(&start_line);
+    wait_until(&runs_started, (unsigned)r + 1);
     long ops = workloads[chosen].run(role, threads);
     if (role == 0) ops_per_run = ops;
-    pthread_barrier_wait(&finish_line);
+    /* The last one done wakes the main thread. */
+    if (atomic_fetch_add_explicit(&workers_done, 1, memory_order_acq_rel) + 1 == (unsigned)(threads * (r + 1)))
+      emscripten_futex_wake((void*)&workers_done, INT_MAX);
   }
   return NULL;
 }
@@ -372,11 +431,18 @@ int main(int argc, char** argv) {
   }
   rounds = 1 + warmups + runs; /* the first run measures memory growth */
 
-  /* The workload's threads and this one meet at the start and finish lines;
-   * the pool (-sPTHREAD_POOL_SIZE) has a worker ready for each. */
+  /* The workload's threads, one from the pool (-sPTHREAD_POOL_SIZE) each,
+   * meet this one at the ready line once all are up. */
   int nthreads = workloads[chosen].threads;
-  pthread_barrier_init(&start_line, NULL, (unsigned)nthreads + 1);
-  pthread_barrier_init(&finish_line, NULL, (unsigned)nthreads + 1);
+  /* The control's buffers: from the allocator, once, before any thread runs
+   * (so before memory_pages is first read, and never while others allocate). */
+  if (workloads[chosen].run == wl_control)
+    for (int t = 0; t < nthreads; ++t)
+      if ((control_bufs[t] = malloc((size_t)LOCAL_LIVE * CONTROL_SLOT)) == NULL) {
+        fprintf(stderr, "out of memory\n");
+        return 1;
+      }
+  pthread_barrier_init(&ready_line, NULL, (unsigned)nthreads + 1);
   pthread_barrier_init(&larson_steps_done, NULL, (unsigned)nthreads);
   pthread_t threads[MAX_THREADS];
   for (int t = 0; t < nthreads; ++t)
@@ -384,15 +450,16 @@ int main(int argc, char** argv) {
       fprintf(stderr, "pthread_create failed\n");
       return 1;
     }
-  pthread_barrier_wait(&finish_line); /* all threads up */
+  pthread_barrier_wait(&ready_line); /* all threads up */
 
   size_t pages_before = memory_pages(), pages_after_first = 0;
   long long locks_before = lock_count(), locks_first = -1;
   static double times_ms[1000];
   for (int r = 0; r < rounds; ++r) {
-    pthread_barrier_wait(&start_line);
     double t0 = emscripten_get_now();
-    pthread_barrier_wait(&finish_line);
+    atomic_store_explicit(&runs_started, (unsigned)r + 1, memory_order_release);
+    emscripten_futex_wake((void*)&runs_started, INT_MAX);
+    wait_until(&workers_done, (unsigned)(nthreads * (r + 1)));
     double t = emscripten_get_now() - t0;
     if (r == 0) {
       pages_after_first = memory_pages();
