@@ -199,27 +199,30 @@ class Heap {
 
   // A slot for a request of class c aligned to align, as alloc gives it
   // (nullptr when out of memory), and up to `most` more free slots of class
-  // c for the cache, linked through their first word from `spares`; returns
-  // how many. The spares come from c's free list, then its bump range: never
-  // a new slab, so a cache takes no more memory than one request would.
-  void* alloc_with_spares(unsigned c, std::size_t align, std::size_t most, void*& spares, std::size_t& count) noexcept {
+  // c for the cache, linked through their first word from `spares` to
+  // `last`; returns how many. The spares come from c's free list, then its
+  // bump range: never a new slab, so a cache takes no more memory than one
+  // request would.
+  void* alloc_with_spares(unsigned c, std::size_t align, std::size_t most, void*& spares, void*& last,
+                          std::size_t& count) noexcept {
     void* p = alloc_small(c, align);
-    FreeSlot *list = nullptr, **tail = &list;
+    FreeSlot *list = nullptr, **tail = &list, *end = nullptr;
     std::size_t n = 0;
     if (p != nullptr) {
       FreeSlot* slot = free_slots_[c];
       for (; slot != nullptr && n < most; slot = slot->next, ++n) {
-        *tail = slot;
+        *tail = end = slot;
         tail = &slot->next;
       }
       free_slots_[c] = slot;
       for (; n < most && bump_[c] != bump_end_[c]; bump_[c] += Classes::slot_size(c), ++n) {
-        *tail = reinterpret_cast<FreeSlot*>(bump_[c]);
-        tail = &(*tail)->next;
+        *tail = end = reinterpret_cast<FreeSlot*>(bump_[c]);
+        tail = &end->next;
       }
     }
     *tail = nullptr;
     spares = list;
+    last = end;
     count = n;
     return p;
   }

@@ -289,50 +289,56 @@ class CachedHeap {
         return nullptr;
       }
       std::size_t most = caching ? std::min<std::size_t>(std::max(limits[c] / 2, 1), cache.room / size) : 0;
-      if (caching && cache.reserved[c] != 0) {
-        // This thread's own slots come back to it, so threads do not trade
-        // slots (whose neighbours another thread then writes).
-        p = cache.reserve[c];
-        void* rest = static_cast<Link*>(p)->next;
-        std::size_t n = std::min<std::size_t>(most, cache.reserved[c] - 1);
-        cache.reserve[c] = cut(rest, n);
-        cache.reserved[c] -= static_cast<std::uint32_t>(1 + n);
-        if (n != 0) cache_slots(cache, c, rest, nullptr, n);
-        return p;
-      }
-      if (!heap.has_free_slot(c))
+      // The heap has no slot of the class at hand: another thread's reserve
+      // becomes this one's (in one step, so nobody walks it) before the heap
+      // makes a new slab.
+      if (caching && cache.reserved[c] == 0 && !heap.has_free_slot(c))
         for (Cache* other = caches_; other != nullptr; other = other->next)
           if (other->reserved[c] != 0) {
-            release_reserve(*other, heap, c);
+            std::swap(cache.reserve[c], other->reserve[c]);
+            std::swap(cache.reserved[c], other->reserved[c]);
             break;
           }
-      void* spares = nullptr;
+      void* last = nullptr;
       std::size_t n = 0;
-      p = heap.alloc_with_spares(c, align, most, spares, n);
-      if (n != 0) cache_slots(cache, c, spares, nullptr, n);
+      if (caching && cache.reserved[c] != 0) {
+        // This thread's own slots come back to it first, so threads do not
+        // trade slots (whose neighbours another thread then writes).
+        p = cache.reserve[c];
+        void* rest = static_cast<Link*>(p)->next;
+        n = std::min<std::size_t>(most, cache.reserved[c] - 1);
+        cache.reserve[c] = cut(rest, n, last);
+        cache.reserved[c] -= static_cast<std::uint32_t>(1 + n);
+        if (n != 0) cache_slots(cache, c, rest, last, n);
+        return p;
+      }
+      void* spares = nullptr;
+      p = heap.alloc_with_spares(c, align, most, spares, last, n);
+      if (n != 0) cache_slots(cache, c, spares, last, n);
       return p;
     });
   }
 
-  // Puts n slots, linked from first to last (or to null), in front of class
-  // c's list. The list is not always empty when an allocation found it so:
-  // a browser's main thread, waiting for the lock, runs calls proxied to it,
+  // Puts n slots, linked from first to last, in front of class c's list.
+  // The list is not always empty when an allocation found it so: a
+  // browser's main thread, waiting for the lock, runs calls proxied to it,
   // which may free into it meanwhile.
   static void cache_slots(Cache& cache, unsigned c, void* first, void* last, std::size_t n) noexcept {
-    if (last == nullptr) last = tail_of(first);
     static_cast<Link*>(last)->next = static_cast<Link*>(cache.slots[c]);
     cache.slots[c] = first;
     shared::store_relaxed(cache.counts[c], static_cast<std::uint16_t>(cache.counts[c] + n));
     cache.room -= n * Classes::slot_size(c);
   }
 
-  // Ends the list at `first` after n slots; returns the rest.
-  static void* cut(void* first, std::size_t n) noexcept {
+  // Ends the list at `first` after n > 0 slots, the last of which it
+  // stores in `last`; returns the rest. With n == 0, returns first.
+  static void* cut(void* first, std::size_t n, void*& last) noexcept {
     if (n == 0) return first;
-    auto* last = static_cast<Link*>(first);
-    while (--n != 0) last = last->next;
-    void* rest = last->next;
-    last->next = nullptr;
+    auto* end = static_cast<Link*>(first);
+    while (--n != 0) end = end->next;
+    void* rest = end->next;
+    end->next = nullptr;
+    last = end;
     return rest;
   }
   static void* tail_of(void* first) noexcept {
@@ -353,7 +359,8 @@ class CachedHeap {
   static void set_aside(Cache& cache, unsigned c, std::size_t keep) noexcept {
     std::size_t count = cache.counts[c];
     if (count <= keep) return;
-    void* rest = keep == 0 ? cache.slots[c] : cut(cache.slots[c], keep);
+    void* kept_last = nullptr;
+    void* rest = cut(cache.slots[c], keep, kept_last);
     if (keep == 0) cache.slots[c] = nullptr;
     static_cast<Link*>(tail_of(rest))->next = static_cast<Link*>(cache.reserve[c]);
     cache.reserve[c] = rest;
