@@ -3,14 +3,11 @@
 // block can be freed, resized or reallocated by any thread, whichever thread
 // allocated it.
 //
-// One lock for the whole heap is deliberate: a heap call is short (tens of
-// nanoseconds), the size classes share the page layer and the statistics, and
-// per-thread caches or per-class locks would not pay for their code at the
-// numbers measured with bench/threads (see docs/threads.md).
-//
-// The global heap is a LockedHeap only in builds with threads (wasm with
-// atomics, or WASMHEAP_THREADS); single-threaded builds use Heap directly and
-// contain no trace of this file.
+// In builds with threads the global heap is a CachedHeap (thread_cache.hpp),
+// which keeps a cache of free slots per thread in front of a LockedHeap; it
+// is a LockedHeap alone with WASMHEAP_THREAD_CACHE=0 and in the checked
+// build, whose checks need every free slot. Single-threaded builds use Heap
+// directly and contain no trace of this file.
 #pragma once
 
 #include <cstddef>
