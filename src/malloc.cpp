@@ -18,6 +18,8 @@ void* aligned_alloc(std::size_t align, std::size_t size) { return mf::aligned_al
 int posix_memalign(void** out, std::size_t align, std::size_t size) { return mf::posix_memalign(out, align, size); }
 void* memalign(std::size_t align, std::size_t size) { return mf::memalign(align, size); }
 std::size_t malloc_usable_size(void* p) { return mf::malloc_usable_size(p); }
+void* valloc(std::size_t size) { return mf::valloc(size); }
+void* pvalloc(std::size_t size) { return mf::pvalloc(size); }
 
 // wasi-libc's own code (e.g. __cxa_atexit) allocates through these internal
 // names; without them the linker would pull in its dlmalloc beside wasmheap.
@@ -28,7 +30,8 @@ void __libc_free(void* p) { mf::free(p); }
 #if defined(__EMSCRIPTEN__)
 // Emscripten's runtime allocates thread stacks and TLS blocks (with -pthread)
 // and mmap'd memory through these names, which its own allocators define; with
-// -sMALLOC=none they must come from here or those links fail.
+// -sMALLOC=none they must come from here or those links fail. Its sanitizers'
+// runtimes (newer releases) also call the calloc and realloc ones.
 #if WASMHEAP_THREADS && WASMHEAP_THREAD_CACHE
 // With thread caches, they take the heap's lock and never a thread's cache:
 // a thread ending frees its own thread-local storage (where its cache
@@ -42,10 +45,18 @@ void emscripten_builtin_free(void* p) {
 void* emscripten_builtin_memalign(std::size_t align, std::size_t size) {
   return mf::memalign(wasmheap::global_heap().locked(), align, size);
 }
+void* emscripten_builtin_calloc(std::size_t count, std::size_t size) {
+  return mf::calloc(wasmheap::global_heap().locked(), count, size);
+}
+void* emscripten_builtin_realloc(void* p, std::size_t size) {
+  return mf::realloc(wasmheap::global_heap().locked(), p, size);
+}
 #else
 void* emscripten_builtin_malloc(std::size_t size) { return mf::malloc(size); }
 void emscripten_builtin_free(void* p) { mf::free(p); }
 void* emscripten_builtin_memalign(std::size_t align, std::size_t size) { return mf::memalign(align, size); }
+void* emscripten_builtin_calloc(std::size_t count, std::size_t size) { return mf::calloc(count, size); }
+void* emscripten_builtin_realloc(void* p, std::size_t size) { return mf::realloc(p, size); }
 #endif
 #endif
 

@@ -98,6 +98,19 @@ inline int posix_memalign(AnyHeap& heap, void** out, std::size_t align, std::siz
   return 0;
 }
 
+// valloc and pvalloc align to a page: wasm's 64 KiB, which is what
+// sysconf(_SC_PAGESIZE) says under Emscripten and wasi-libc. pvalloc also
+// rounds the size up to whole pages (a page for 0).
+template <class AnyHeap>
+inline void* valloc(AnyHeap& heap, std::size_t size) noexcept {
+  return memalign(heap, page_size, size);
+}
+template <class AnyHeap>
+inline void* pvalloc(AnyHeap& heap, std::size_t size) noexcept {
+  if (size > max_block_size) return null_with(enomem);
+  return memalign(heap, page_size, (size == 0 ? 1 : pages_for(size)) * page_size);
+}
+
 WASMHEAP_INLINE_FAST_PATH inline void* malloc(std::size_t size) noexcept { return malloc(global_heap(), size); }
 WASMHEAP_INLINE_FAST_PATH inline void free(void* p) noexcept { global_heap().free(p); }
 inline void* calloc(std::size_t count, std::size_t size) noexcept { return calloc(global_heap(), count, size); }
@@ -111,5 +124,7 @@ inline int posix_memalign(void** out, std::size_t align, std::size_t size) noexc
   return posix_memalign(global_heap(), out, align, size);
 }
 inline std::size_t malloc_usable_size(const void* p) noexcept { return global_heap().usable_size(p); }
+inline void* valloc(std::size_t size) noexcept { return valloc(global_heap(), size); }
+inline void* pvalloc(std::size_t size) noexcept { return pvalloc(global_heap(), size); }
 
 }  // namespace wasmheap::malloc_family

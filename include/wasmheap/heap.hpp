@@ -173,6 +173,78 @@ class Heap {
   const Memory& memory() const noexcept { return pages_.memory(); }
   const auto& map() const noexcept { return pages_.map(); }
 
+  // A slab of class c: its units, and the slots they hold (see slab_unit_counts).
+  static constexpr std::uint32_t slab_units_of(unsigned c) noexcept { return slab_unit_counts[c]; }
+  static constexpr std::size_t slots_per_slab(unsigned c) noexcept {
+    return (std::size_t{slab_units_of(c)} << unit_shift) / Classes::slot_size(c);
+  }
+
+  // ---- For tools that look at the whole heap (introspection.hpp) ----
+  // Nothing here runs unless such a tool calls it.
+
+  // The heap's units, [0, units()), and where each lies.
+  std::uint32_t units() const noexcept { return pages_.top(); }
+  const std::byte* unit_address(std::uint32_t unit) const noexcept { return pages_.address_of(unit); }
+  std::size_t slabs(unsigned c) const noexcept { return slabs_[c]; }
+
+  // What holds a stretch of units, as the page map says: a slab (of class
+  // c), a big block, a free run, the page map, or units grown by someone
+  // else (unused).
+  struct Run {
+    std::uint32_t first;
+    std::uint32_t units;
+    PageKind kind;
+    unsigned c;
+  };
+  // Calls visit(run) for each run in address order: O(units).
+  template <class F>
+  void for_each_run(F&& visit) const noexcept {
+    const std::uint32_t top = pages_.top();
+    for (std::uint32_t unit = 0; unit < top;) {
+      Run run{unit, 1, map().kind(unit), 0};
+      std::uint32_t value = map().value(unit);
+      switch (run.kind) {
+        case PageKind::slab:
+          run.c = value & slab_class_mask;
+          run.units = slab_units_of(run.c) - slab_index(value);
+          break;
+        case PageKind::big:
+        case PageKind::free:
+        case PageKind::page_map: run.units = std::max<std::uint32_t>(value, 1); break;
+        case PageKind::unused:
+          while (unit + run.units < top && map().is(unit + run.units, PageKind::unused)) ++run.units;
+          break;
+        default: break;  // an interior unit where a run should start: not written by this heap
+      }
+      run.units = std::min(run.units, top - unit);
+      visit(run);
+      unit += run.units;
+    }
+  }
+
+  // Calls visit(slot) for every free slot of class c the heap holds (its
+  // free list and bump range; not those threads cache). A walk that meets
+  // more slots than the class's slabs hold stops the program, as stats() does.
+  template <class F>
+  void for_each_free_slot(unsigned c, F&& visit) const noexcept {
+    for (std::byte* slot = bump_[c]; slot != bump_end_[c]; slot += Classes::slot_size(c)) visit(static_cast<void*>(slot));
+    const std::size_t most = slabs_[c] * slots_per_slab(c);
+    std::size_t seen = 0;
+    for (FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) {
+      if (++seen > most) stop_free_list(slot);
+      visit(static_cast<void*>(slot));
+    }
+  }
+
+  // Every empty slab goes back to the free runs now, whatever the sweep's
+  // budget says (an explicit request: malloc_trim); true if any did. It
+  // costs as much as the free lists are long.
+  bool trim() noexcept {
+    std::size_t before = slab_units_;
+    sweep_empty_slabs();
+    return slab_units_ != before;
+  }
+
   // ---- For a cache of free slots in front of the heap (CachedHeap) ----
 
   // The heap is shared by threads that call it without its lock for some
@@ -429,10 +501,6 @@ class Heap {
   // slab, 1,103 B (a native build of the benchmark's SQLite driver over
   // this heap, sqlite_update_delete: 730 pages instead of 777;
   // random_actions unchanged).
-  static constexpr std::uint32_t slab_units_of(unsigned c) noexcept { return slab_unit_counts[c]; }
-  static constexpr std::size_t slots_per_slab(unsigned c) noexcept {
-    return (std::size_t{slab_units_of(c)} << unit_shift) / Classes::slot_size(c);
-  }
   static constexpr auto slab_unit_counts = [] {
     struct Table {
       std::uint8_t units[class_count];

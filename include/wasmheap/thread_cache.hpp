@@ -199,6 +199,17 @@ class CachedHeap {
   decltype(auto) with_lock(F&& f) {
     return locked_.with_lock(std::forward<F>(f));
   }
+  // f(heap) under the lock, once every thread's reserve and this thread's
+  // lists are back in the heap, as before memory grows (other threads give
+  // back their lists at their next locked call): for what looks at or tidies
+  // the whole heap (introspection, trim).
+  template <class F>
+  decltype(auto) with_caches_returned(F&& f) {
+    return locked_.with_lock([&](InnerHeap& heap) -> decltype(auto) {
+      before_growth(this);
+      return std::forward<F>(f)(heap);
+    });
+  }
 #if defined(WASMHEAP_COUNT_LOCKS)
   std::size_t lock_acquisitions() const noexcept { return locked_.lock_acquisitions(); }
 #endif

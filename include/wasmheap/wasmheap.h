@@ -121,7 +121,7 @@ void wasmheap_get_fragmentation(struct wasmheap_fragmentation* out);
  *     BIG, FREE     (first unit) detail = the run's length in units
  *     BIG_INTERIOR, FREE_INTERIOR, MAP   detail = offset from the run's first unit
  *     UNUSED        below the heap's top but not the heap's (grown by someone else)
- * Writes into buf and returns the snapshot's size in bytes; if cap is too
+ * Writes into buf (aligned to 4) and returns the snapshot's size in bytes; if cap is too
  * small, writes nothing and returns the size needed (call again with room
  * for a little more: the heap may have grown meanwhile). */
 #define WASMHEAP_SNAPSHOT_MAGIC 0x4e534857u /* "WHSN" */
