@@ -40,6 +40,31 @@ case "$mode" in
       "posix_memalign(4096) rc 0, aligned 1" "after free: 0 blocks live"
     grep -qE 'wasmheap: [1-9][0-9]* blocks live' out.txt || fail "wasmheap_get_stats saw no allocations"
     ;;
+  wasi-report | emscripten-report)
+    # dlmalloc's reporting calls, valloc/pvalloc, wasmheap's introspection and
+    # the leak report at exit, with the README's lines.
+    if [ "$mode" = wasi-report ]; then
+      clang-19 --target=wasm32-wasi -O0 "$src/examples/heap_report.c" -I"$src/include" -L"$libs" -lwasmheap \
+        -o heap_report.wasm
+      # Calling mallinfo & co. must not pull wasi-libc's dlmalloc back in.
+      if wasm-objdump -x heap_report.wasm | grep -qE "$dlmalloc_names"; then fail "dlmalloc is linked in"; fi
+    else
+      (cd "$src" && cmake --preset emscripten > /dev/null && cmake --build --preset emscripten -j 2 > /dev/null)
+      emcc -O2 "$src/examples/heap_report.c" -I"$src/include" -L"$src/build/emscripten" -lwasmheap \
+        -sMALLOC=none -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -o heap_report.wasm
+    fi
+    "${run_wasi[@]}" heap_report.wasm > out.txt 2>&1
+    cat out.txt
+    expect_lines out.txt "malloc_trim(0) = 1" "mallopt(M_TRIM_THRESHOLD) = 1, mallopt(12345) = 0" \
+      "valloc aligned to 64 KiB: yes, pvalloc(70000) holds 131072 B" "system bytes     = " "in use bytes     = " \
+      "Live: 144 byte(s) in 3 block(s) of 48 B (slot class 3)" "SUMMARY: wasmheap: 144 byte(s) leaked in 3 allocation(s)."
+    grep -qE 'mallinfo2 arena [0-9]+ = in use [0-9]+ \+ free [0-9]+: yes' out.txt || fail "mallinfo2 does not add up"
+    grep -qE 'with a big block: arena [0-9]+, in use [0-9]{6}' out.txt || fail "mallinfo misses the big block"
+    grep -qE 'snapshot: [0-9]+ B, [1-9][0-9]* units' out.txt || fail "no snapshot"
+    if [ "$mode" = emscripten-report ]; then
+      expect_lines out.txt "emscripten_builtin_calloc zeroed: yes, realloc kept it: yes"
+    fi
+    ;;
   wasi-cxx)
     clang++-19 --target=wasm32-wasi -O2 -std=c++20 -fno-exceptions "$src/examples/hello.cpp" -I"$src/include" \
       -L"$libs" -lwasmheap-cxx -lwasmheap -o hello_cxx.wasm
