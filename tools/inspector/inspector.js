@@ -391,7 +391,7 @@
       const wasLast = state.current === state.snapshots.length - 1;
       for (const s of more) { s.index = state.snapshots.length; state.snapshots.push(s); }
       updateSource();
-      if (wasLast || state.current < 0 || !state.follow) select(state.snapshots.length - 1);
+      if (state.current < 0 || (state.follow && wasLast)) select(state.snapshots.length - 1);
       else { updatePicker(); drawTimeline(); }
     }
 
