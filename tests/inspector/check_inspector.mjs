@@ -16,6 +16,8 @@ import { Browser } from './cdp.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pageFile = path.resolve(here, '../../tools/inspector/index.html');
 const [recordingFile, expectedFile, screenshotFile, shotLabel = 'trim'] = process.argv.slice(2);
+// The screenshot's width (the checks run at 1400 px).
+const shotWidth = Number(process.env.INSPECTOR_SHOT_WIDTH) || 1400;
 if (!screenshotFile) {
   console.error('usage: node check_inspector.mjs RECORDING EXPECTED.jsonl SCREENSHOT.png [SHOT_LABEL]');
   process.exit(2);
@@ -187,9 +189,11 @@ try {
   await page.waitFor(`document.body.dataset.state === 'ready'`);
   const shotIndex = Math.max(0, expected.findIndex((e) => e.label === shotLabel));
   await page.evaluate(`wasmheapInspector.select(${shotIndex})`);
+  await page.setViewport(shotWidth, 1000);
   const height = await page.evaluate('Math.ceil(document.documentElement.scrollHeight)');
-  await page.setViewport(1400, height);
+  await page.setViewport(shotWidth, height);
   await page.evaluate(`wasmheapInspector.select(${shotIndex})`);
+  await page.setViewport(shotWidth, await page.evaluate('Math.ceil(document.documentElement.scrollHeight)'));
   // Point at a big block near the map's left edge, so the screenshot shows a
   // tooltip over the map.
   const snap = snapshots[shotIndex];
@@ -203,7 +207,7 @@ try {
   await page.waitFor('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))');
   const png = await page.screenshot();
   writeFileSync(screenshotFile, png);
-  console.log(`screenshot of snapshot ${shotIndex + 1} (${expected[shotIndex].label}): ${screenshotFile}, 1400x${height}, ${png.length} bytes`);
+  console.log(`screenshot of snapshot ${shotIndex + 1} (${expected[shotIndex].label}): ${screenshotFile}, ${shotWidth}x${height}, ${png.length} bytes`);
 
   if (page.errors.length) fail(`errors in the page: ${page.errors.join('; ')}`);
   console.log(`inspector: PASS (${checks} checks)`);

@@ -8,7 +8,8 @@
 #      wasmheap_get_fragmentation() said,
 #   3. loads the recording into tools/inspector/index.html in headless
 #      Chromium (check_inspector.mjs, over the DevTools pipe) and checks what
-#      is drawn and shown; saves a screenshot to WORK_DIR/inspector.png.
+#      is drawn and shown; saves a screenshot to WORK_DIR/inspector.png (and
+#      inspector-256.png, in 256 colours: docs/images/inspector.png is a copy).
 #   run_inspector.sh WORK_DIR
 # Exits 77 (which CTest reports as skipped) when a tool is missing.
 set -euo pipefail
@@ -37,3 +38,5 @@ echo "recording: $(grep -c '"label"' expected.jsonl) snapshots, $(wc -c < record
 
 node "$src/tests/inspector/check_inspector.mjs" recording.whsn expected.jsonl inspector.png | tee out.txt
 grep -q '^inspector: PASS' out.txt
+# The same screenshot in 256 colours, as docs/images/inspector.png is kept.
+node "$src/tests/inspector/png_palette.mjs" inspector.png inspector-256.png
