@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(cmake make clang-19 lld-19 llvm-19 libclang-rt-19-dev googletest
           libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32 wasi-libc
-          binaryen wabt nodejs emscripten)
+          binaryen wabt nodejs emscripten chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

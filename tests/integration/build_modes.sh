@@ -35,6 +35,12 @@ case "$mode" in
     printf '#include <stdlib.h>\nint main(void) { free(malloc(10)); return 0; }\n' > plain.c
     clang-19 --target=wasm32-wasi -O0 plain.c -o plain.wasm
     wasm-objdump -x plain.wasm | grep -qE "$dlmalloc_names" || fail "the dlmalloc check cannot see dlmalloc"
+    # What the README's install ships carries no debug info, so a program
+    # linked with it as the README says carries no DWARF for it. (Debian's
+    # wasi-libc brings DWARF of its own, with dlmalloc or without.)
+    for lib in libwasmheap.a libwasmheap-cxx.a; do
+      if llvm-objdump-19 -h "$libs/$lib" | grep -q '\.debug_'; then fail "$lib carries debug info"; fi
+    done
     "${run_wasi[@]}" hello.wasm | tee out.txt
     expect_lines out.txt "malloc_usable_size(malloc(16)) >= 16: yes" "calloc(SIZE_MAX/2, 4) = NULL, errno ENOMEM" \
       "posix_memalign(4096) rc 0, aligned 1" "after free: 0 blocks live"
