@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -108,6 +109,62 @@ TEST(GlobalHeapThreads, MallocFamilyFromManyThreads) {
   wasmheap_get_stats(&after);
   EXPECT_EQ(after.blocks_live, before.blocks_live);
   EXPECT_EQ(after.bytes_live, before.bytes_live);
+}
+
+}  // namespace
+
+namespace {
+
+// Introspection with thread caches: a walk, a snapshot or a trim first takes
+// back the calling thread's cache and every thread's set-aside slots, so the
+// caller's own freed blocks never show as live; another running thread's
+// cached slots do, until it exits.
+TEST(GlobalHeapThreads, IntrospectionSeesThroughTheCallersCache) {
+  std::vector<void*> freed;
+  for (int i = 0; i < 2000; ++i) freed.push_back(wasmheap_malloc(64));
+  for (void* p : freed) wasmheap_free_unsized(p);
+  wasmheap_stats before;
+  wasmheap_get_stats(&before);
+  EXPECT_GT(before.bytes_cached, 0u) << "the frees went to this thread's cache";
+
+  std::vector<void*> visited;
+  visited.reserve(before.blocks_live + 4096);
+  ASSERT_EQ(wasmheap_walk([](void* block, size_t, int, void* ctx) { static_cast<std::vector<void*>*>(ctx)->push_back(block); },
+                          &visited),
+            0);
+  std::sort(visited.begin(), visited.end());
+  for (void* p : freed) EXPECT_FALSE(std::binary_search(visited.begin(), visited.end(), p)) << p;
+  wasmheap_stats after;
+  wasmheap_get_stats(&after);
+  EXPECT_EQ(visited.size(), after.blocks_live);
+
+  // Another thread's cache: its slots are live to a walk while it runs, and
+  // free once it has exited (its cache goes back then).
+  std::vector<void*> theirs;
+  std::atomic<int> stage{0};
+  std::thread other([&] {
+    for (int i = 0; i < 200; ++i) theirs.push_back(wasmheap_malloc(48));
+    for (void* p : theirs) wasmheap_free_unsized(p);
+    stage = 1;
+    while (stage != 2) std::this_thread::yield();
+  });
+  while (stage != 1) std::this_thread::yield();
+  wasmheap_stats running;
+  wasmheap_get_stats(&running);
+  EXPECT_GE(running.bytes_cached, 200u * 48);
+  visited.clear();
+  visited.reserve(running.blocks_live + 4096);
+  ASSERT_EQ(wasmheap_walk([](void* block, size_t, int, void* ctx) { static_cast<std::vector<void*>*>(ctx)->push_back(block); },
+                          &visited),
+            0);
+  std::sort(visited.begin(), visited.end());
+  for (void* p : theirs) EXPECT_TRUE(std::binary_search(visited.begin(), visited.end(), p)) << "cached by a running thread";
+  stage = 2;
+  other.join();
+  wasmheap_stats done;
+  wasmheap_get_stats(&done);
+  EXPECT_EQ(done.bytes_cached, 0u);
+  EXPECT_EQ(wasmheap_check(), nullptr);
 }
 
 }  // namespace
