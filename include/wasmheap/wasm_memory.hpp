@@ -18,6 +18,8 @@ extern "C" __attribute__((weak)) char __heap_end;
 #if defined(__EMSCRIPTEN__)
 // Emscripten's program break, sbrk's (as <emscripten/heap.h> declares it).
 extern "C" std::uintptr_t* emscripten_get_sbrk_ptr(void);
+// Tells Emscripten's JS glue that wasm grew memory (<emscripten/heap.h>).
+extern "C" void emscripten_notify_memory_growth(std::size_t memory_index);
 #endif
 
 namespace wasmheap {
@@ -37,9 +39,15 @@ namespace wasmheap {
 // start of what it took, or 0 (never a break) when memory cannot grow that
 // far. With threads the move is a compare-and-swap that starts over if
 // another thread moved the break meanwhile, as Emscripten's sbrk does.
-// Memory grows with memory.grow, not emscripten_resize_heap: that one calls
-// an import (emscripten_notify_memory_growth) that a -sSTANDALONE_WASM module
-// would then need from its WASI host.
+// Memory grows with memory.grow, and the JS glue hears of it through
+// emscripten_notify_memory_growth, as Emscripten's own mallocs make it hear
+// (through emscripten_resize_heap): its views of memory (HEAPU8, ...) would
+// otherwise still show the old buffer, and the next copy or print through
+// them would fail. A -sSTANDALONE_WASM module imports it from "env", as with
+// Emscripten's mallocs, and WASI hosts give it as a no-op. Not
+// emscripten_resize_heap itself: with the JS glue it grows by a fifth of
+// memory more than asked, and without -sALLOW_MEMORY_GROWTH it aborts
+// (ABORTING_MALLOC) where the heap must return NULL.
 inline std::uintptr_t take_from_break(std::size_t bytes, std::size_t align) noexcept {
   std::uintptr_t* brk = emscripten_get_sbrk_ptr();
   std::uintptr_t old = __atomic_load_n(brk, __ATOMIC_RELAXED);
@@ -50,9 +58,12 @@ inline std::uintptr_t take_from_break(std::size_t bytes, std::size_t align) noex
     // With threads, memory.size may lag behind another thread's growth (see
     // catch_up_with_growth), and that growth may be why this one failed:
     // memory.grow(0) reads the size afresh.
-    if (have < pages && __builtin_wasm_memory_grow(0, pages - have) == SIZE_MAX &&
-        __builtin_wasm_memory_grow(0, 0) < pages)
-      return 0;
+    if (have < pages) {
+      if (__builtin_wasm_memory_grow(0, pages - have) != SIZE_MAX)
+        emscripten_notify_memory_growth(0);
+      else if (__builtin_wasm_memory_grow(0, 0) < pages)
+        return 0;
+    }
     if (__atomic_compare_exchange_n(brk, &old, end, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) return start;
   }
 }

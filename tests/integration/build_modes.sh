@@ -71,6 +71,30 @@ case "$mode" in
       expect_lines out.txt "emscripten_builtin_calloc zeroed: yes, realloc kept it: yes"
     fi
     ;;
+  emscripten-js)
+    # Emscripten's usual output, a module with its JS glue (no
+    # -sSTANDALONE_WASM): after wasmheap grows memory, the glue's views of it
+    # must follow, or its big copies (emscripten_memcpy_big) and prints fail.
+    (cd "$src" && cmake --preset emscripten > /dev/null && cmake --build --preset emscripten -j 2 > /dev/null)
+    cat > grow.c <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+int main(void) {
+  enum { blocks = 48, size = 1 << 20 };
+  char* b[blocks];
+  for (int i = 0; i < blocks; ++i) memset(b[i] = malloc(size), i, size);  /* 48 MiB: memory grows */
+  char* moved = realloc(b[0], 3 * size);                                   /* a big copy, through the glue */
+  long sum = 0;
+  for (int i = 1; i < blocks; ++i) sum += b[i][size - 1];
+  printf("grown: moved %d, sum %ld\n", moved[size - 1] == 0 && moved != NULL, sum);
+  return 0;
+}
+C
+    emcc -O2 grow.c -L"$src/build/emscripten" -lwasmheap -sMALLOC=none -sALLOW_MEMORY_GROWTH -o grow.js
+    node --no-experimental-fetch grow.js | tee out.txt
+    expect_lines out.txt "grown: moved 1, sum 1128"
+    ;;
   wasi-cxx)
     clang++-19 --target=wasm32-wasi -O2 -std=c++20 -fno-exceptions "$src/examples/hello.cpp" -I"$src/include" \
       -L"$libs" -lwasmheap-cxx -lwasmheap -o hello_cxx.wasm

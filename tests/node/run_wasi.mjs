@@ -58,7 +58,10 @@ async function main(argv) {
   });
 
   const module = await WebAssembly.compile(bytes);
-  const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+  // A -sSTANDALONE_WASM module from Emscripten imports one function of its
+  // own: the notice that wasm grew memory, for JS glue that has none here.
+  const imports = { ...wasi.getImportObject(), env: { emscripten_notify_memory_growth() {} } };
+  const instance = await WebAssembly.instantiate(module, imports);
   try {
     return wasi.start(instance);
   } catch (error) {
