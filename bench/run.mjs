@@ -1,19 +1,23 @@
 #!/usr/bin/env node
 // The benchmark driver: installs what is missing, builds every variant, runs
 // the matrix in Node and in headless Chromium, prints Markdown tables and
-// writes results/latest.json, results/latest.md and results/report.html.
+// writes suite.json, suite.md and report.html to bench/build/results/ (not
+// tracked; bench/results/snapshot-*/ holds the committed copy of a full run,
+// which only `node bench/snapshot.mjs` replaces).
 //
 //   node bench/run.mjs                 quick matrix (a few minutes)
 //   node bench/run.mjs --full          more warm-ups and timed runs
 //   options: --engines=node,chromium  --variants=a,b  --workloads=a,b
 //            --runs=N --warmups=N --rounds=N  --skip-setup  --strict (exit 1 if a workload failed)
 //            --program-runs=N --program-warmups=N --program-rounds=N (the real programs')
-//            --report-only (re-render latest.md and report.html from latest.json)
+//            --results=DIR (where the results go; default bench/build/results)
+//            --report-only (re-render DIR's suite.md and report.html from its suite.json)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { BENCH, JS_INPUT, ROOT, VARIANTS, ZIG, buildAll, jobs, tableNames } from './lib/build.mjs';
+import { RUN_RESULTS } from './lib/results.mjs';
 import { ensurePrereqs, versionOf } from './lib/setup.mjs';
 import { markdown, html } from './lib/report.mjs';
 
@@ -29,11 +33,11 @@ if (flag('help')) {
   process.exit(0);
 }
 
-const RESULTS = join(BENCH, 'results');
+const RESULTS = resolve(opt('results', RUN_RESULTS));
 if (flag('report-only')) {
-  const data = JSON.parse(readFileSync(join(RESULTS, 'latest.json'), 'utf8'));
+  const data = JSON.parse(readFileSync(join(RESULTS, 'suite.json'), 'utf8'));
   const md = markdown(data);
-  writeFileSync(join(RESULTS, 'latest.md'), md);
+  writeFileSync(join(RESULTS, 'suite.md'), md);
   writeFileSync(join(RESULTS, 'report.html'), html(data));
   process.stdout.write(md);
   process.exit(0);
@@ -289,8 +293,9 @@ const data = {
 
 // Run-to-run stability: each variant's median as a ratio to dlmalloc's in the
 // same engine and workload, against the same ratio in the previous run's
-// latest.json. Cells that moved by more than 10% are listed as noisy, in the
-// JSON and on stdout, so a reader knows which ratios not to trust.
+// suite.json (the one this run replaces). Cells that moved by more than 10%
+// are listed as noisy, in the JSON and on stdout, so a reader knows which
+// ratios not to trust.
 function stability(previous) {
   if (!previous?.results) return null;
   const key = (r) => `${r.engine}/${r.variant}/${r.workload}`;
@@ -317,7 +322,7 @@ function stability(previous) {
   }
   return { previous_run: previous.generated ?? null, cells_compared: compared, within_10_percent: compared - noisy.length, noisy };
 }
-const previousPath = join(RESULTS, 'latest.json');
+const previousPath = join(RESULTS, 'suite.json');
 if (existsSync(previousPath)) {
   try {
     data.stability = stability(JSON.parse(readFileSync(previousPath, 'utf8')));
@@ -328,8 +333,8 @@ if (existsSync(previousPath)) {
 
 mkdirSync(RESULTS, { recursive: true });
 const md = markdown(data);
-writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(data, null, 2) + '\n');
-writeFileSync(join(RESULTS, 'latest.md'), md);
+writeFileSync(join(RESULTS, 'suite.json'), JSON.stringify(data, null, 2) + '\n');
+writeFileSync(join(RESULTS, 'suite.md'), md);
 writeFileSync(join(RESULTS, 'report.html'), html(data));
 process.stdout.write('\n' + md);
 if (data.stability) {
@@ -337,7 +342,7 @@ if (data.stability) {
   log(`\nstability against the previous run (${st.previous_run}): ${st.within_10_percent} of ${st.cells_compared} median ratios to dlmalloc within 10%`);
   for (const n of st.noisy) log(`  noisy: ${n.cell}: ${n.previous} -> ${n.ratio_to_dlmalloc} (${(n.change * 100).toFixed(0)}%)`);
 }
-log(`\nwrote ${join('bench/results', 'latest.json')}, latest.md, report.html in ${data.machine.seconds} s`);
+log(`\nwrote ${join(relative(ROOT, RESULTS), 'suite.json')}, suite.md, report.html in ${data.machine.seconds} s`);
 
 const failed = data.results.filter((r) => r.reason && built.includes(r.variant));
 if (failed.length) log(`${failed.length} workload run(s) failed`);

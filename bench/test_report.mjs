@@ -4,19 +4,20 @@
 // each variant. Exits non-zero on any failed check.
 //
 //   node bench/test_report.mjs [REPORT.html]
-// Without an argument it checks bench/results/report.html; if that does not
-// exist it renders one from results/latest.json, or from a small made-up
-// data set, so the check also works on a fresh clone.
-import { existsSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+// Without an argument it checks the last run's report
+// (bench/build/results/report.html); without a run, it renders one with
+// today's lib/report.mjs from the committed snapshot's suite.json
+// (bench/results/snapshot-*/), or from a small made-up data set, so the check
+// also works on a fresh clone. The screenshot goes to
+// bench/build/results/report.png.
+import { existsSync, readFileSync, writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BENCH } from './lib/build.mjs';
 import { html } from './lib/report.mjs';
 import { launchChromium } from './lib/chromium_engine.mjs';
+import { RUN_RESULTS, currentSnapshot } from './lib/results.mjs';
 import { ensurePrereqs } from './lib/setup.mjs';
-
-const RESULTS = join(BENCH, 'results');
 
 function sampleData() {
   const variants = ['wasmheap', 'bump', 'dlmalloc', 'zig'];
@@ -41,17 +42,20 @@ function sampleData() {
   };
 }
 
+// The report to check, and the data it was rendered from (null if unknown).
 function reportPath() {
-  if (process.argv[2]) return { path: resolve(process.argv[2]), data: null };
-  const report = join(RESULTS, 'report.html');
-  const json = join(RESULTS, 'latest.json');
-  const data = existsSync(json) ? JSON.parse(readFileSync(json, 'utf8')) : null;
-  if (existsSync(report)) return { path: report, data };
-  const dir = mkdtempSync(join(tmpdir(), 'wasmheap-report-'));
-  const path = join(dir, 'report.html');
-  const d = data ?? sampleData();
-  writeFileSync(path, html(d));
-  return { path, data: d };
+  const readJson = (path) => (existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : null);
+  if (process.argv[2]) {
+    const path = resolve(process.argv[2]);
+    return { path, data: readJson(join(dirname(path), 'suite.json')) };
+  }
+  const report = join(RUN_RESULTS, 'report.html');
+  if (existsSync(report)) return { path: report, data: readJson(join(RUN_RESULTS, 'suite.json')) };
+  const snapshot = currentSnapshot();
+  const data = (snapshot && readJson(join(snapshot, 'suite.json'))) ?? sampleData();
+  const path = join(mkdtempSync(join(tmpdir(), 'wasmheap-report-')), 'report.html');
+  writeFileSync(path, html(data));
+  return { path, data };
 }
 
 let passed = 0;
@@ -72,7 +76,8 @@ try {
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(pathToFileURL(path).href);
-  const shot = join(RESULTS, 'report.png');
+  mkdirSync(RUN_RESULTS, { recursive: true });
+  const shot = join(RUN_RESULTS, 'report.png');
   await page.screenshot({ path: shot, fullPage: true });
   console.log(`screenshot: ${shot}`);
 

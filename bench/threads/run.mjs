@@ -5,7 +5,9 @@
 // threads_bench.c, in Node (each pthread a worker thread) and in headless
 // Chromium (each pthread a Web Worker). Also counts wasmheap's lock
 // acquisitions (instrumented builds) and the code a threaded build adds.
-// Writes results/threads.json and results/threads.md and prints the tables.
+// Writes threads.json and threads.md to bench/build/results/ (not tracked;
+// bench/snapshot.mjs copies a full run into the committed snapshot) and
+// prints the tables.
 //
 //   node bench/threads/run.mjs [--rounds=N] [--warmups=N] [--runs=N]
 //        [--variants=a,b] [--workloads=a,b] [--engines=node,chromium]
@@ -16,6 +18,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import os from 'node:os';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RUN_RESULTS } from '../lib/results.mjs';
 import { codeSectionBytes } from '../lib/wasm_info.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -35,8 +38,8 @@ const HELP = `node bench/threads/run.mjs [options]     (or: make -C bench thread
   --no-size           skip the -Oz code-size probes
   --wasmheap-root=DIR build wasmheap's sources from DIR/include and DIR/src instead of
                       this checkout's (to compare with another commit's tree)
-  --results=DIR       where threads.json and threads.md go (default bench/results;
-                      another keeps trial runs out of the committed results)
+  --results=DIR       where threads.json and threads.md go (default bench/build/results;
+                      node bench/snapshot.mjs copies a full run into bench/results/)
   --render=FILE       print the tables of an earlier run's threads.json; runs nothing
   --skip-setup        do not install missing Debian or npm packages (as bench/run.sh does)`;
 
@@ -121,7 +124,7 @@ const engines = list('engines', ENGINES);
 const countLocks = !argv.includes('--no-locks');
 const measureSize = !argv.includes('--no-size');
 const WH_ROOT = opt('wasmheap-root', dirname(BENCH));
-const RESULTS = opt('results', join(BENCH, 'results'));
+const RESULTS = opt('results', RUN_RESULTS);
 
 // Emscripten 3.1.6 runs its JS optimiser with the node on PATH; it needs the
 // acorn parser, which Debian installs under /usr/share/nodejs, where a node
