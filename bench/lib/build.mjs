@@ -13,10 +13,10 @@
 // workloads) and build/wasm/real/<variant>.wasm (the real programs: SQLite and
 // tree-sitter, compiled from the sources their npm packages ship, with the
 // drivers in src/real/). Both link the same harness and allocator.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fresh as isFresh, pool, run as runCommand, step as runStep } from './exec.mjs';
 import { codeSectionBytes, staticEnd } from './wasm_info.mjs';
 
 export const BENCH = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -30,73 +30,15 @@ export const VARIANTS = ['wasmheap', 'bump', 'dlmalloc', 'emmalloc', 'emdlmalloc
 
 // ---- running commands ------------------------------------------------------
 
-export function run(cmd, args, { cwd = BENCH, env = process.env, quiet = true } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('error', (e) => reject(new Error(`${cmd}: ${e.message}`)));
-    child.on('close', (code) => {
-      if (!quiet) process.stderr.write(out);
-      if (code === 0) resolve(out);
-      else {
-        const err = new Error(`${cmd} ${args.join(' ')}\nexited ${code}\n${out.slice(-3000)}`);
-        err.output = out;
-        reject(err);
-      }
-    });
-  });
-}
-
-// Up to `limit` steps at once: the machine has two cores and is shared.
-async function pool(limit, steps) {
-  const results = new Array(steps.length);
-  let next = 0;
-  async function worker() {
-    while (next < steps.length) {
-      const i = next++;
-      try {
-        results[i] = { ok: true, value: await steps[i]() };
-      } catch (e) {
-        results[i] = { ok: false, error: e };
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, steps.length) }, worker));
-  return results;
-}
-
-function mtime(p) {
-  try {
-    return statSync(p).mtimeMs;
-  } catch {
-    return -1;
-  }
-}
-
-// Whether `out` is newer than every input and than this file, which holds
-// the flags (so a rerun skips finished steps, and a change of flags redoes them).
+// Every step also depends on this file, which holds the flags (so a rerun
+// skips finished steps, and a change of flags redoes them); `self: false`
+// (the vendored programs' objects, slow to compile) leaves it out: only their
+// sources and command line count.
 const SELF = fileURLToPath(import.meta.url);
-function fresh(out, inputs, self = true) {
-  const t = mtime(out);
-  return t > 0 && [...inputs, ...(self ? [SELF] : [])].every((i) => mtime(i) >= 0 && mtime(i) <= t);
-}
-
-// Reruns a build step unless its output is newer than its inputs and was made
-// by the same command line (kept beside it in <out>.cmd): linking other
-// libraries of the same age, say through WASMHEAP_LIB_DIR, must relink.
-// `self: false` (the vendored programs' objects, slow to compile) leaves this
-// file out of the inputs: only their sources and command line count.
-async function step(out, inputs, cmd, args, opts = {}) {
-  mkdirSync(dirname(out), { recursive: true });
-  const stamp = `${out}.cmd`;
-  const line = JSON.stringify([cmd, ...args]);
-  if (fresh(out, inputs, opts.self ?? true) && existsSync(stamp) && readFileSync(stamp, 'utf8') === line) return out;
-  await run(cmd, args, opts);
-  writeFileSync(stamp, line);
-  return out;
-}
+const withSelf = (inputs, self = true) => (self ? [...inputs, SELF] : inputs);
+const fresh = (out, inputs) => isFresh(out, withSelf(inputs));
+const step = (out, inputs, cmd, args, { self, ...opts } = {}) => runStep(out, withSelf(inputs, self), cmd, args, { cwd: BENCH, ...opts });
+const run = (cmd, args, opts = {}) => runCommand(cmd, args, { cwd: BENCH, ...opts });
 
 // ---- flags -------------------------------------------------------------------
 

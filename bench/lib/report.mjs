@@ -67,6 +67,20 @@ function checksumAgreement(data, workload, engine = null) {
   return `MISMATCH: ${odd.join(', ')}`;
 }
 
+// The workloads and programs are deterministic, so every engine should add the
+// pages the first one did: says so, or lists the rows (of those `which`
+// picks) where another engine differs.
+function pagesAcrossEngines(data, first, which) {
+  const differ = data.results.filter((r) => {
+    if (!which(r) || r.engine === first || r.pages_added == null) return false;
+    const f = cell(data, first, r.variant, r.workload);
+    return f && f.pages_added != null && f.pages_added !== r.pages_added;
+  });
+  return differ.length
+    ? differ.map((r) => `- ${r.engine} differs: ${r.variant}/${r.workload} added ${r.pages_added} pages`).join('\n')
+    : 'Other engines added the same pages.';
+}
+
 function programMarkdown(data, variants, programs) {
   const parts = [];
   const sources = data.program_sources;
@@ -133,16 +147,7 @@ function programMarkdown(data, variants, programs) {
         ['checksum, all engines'],
       ),
     );
-    const differ = data.results.filter((r) => {
-      if (r.kind !== 'program' || r.engine === first || r.pages_added == null) return false;
-      const f = cell(data, first, r.variant, r.workload);
-      return f && f.pages_added != null && f.pages_added !== r.pages_added;
-    });
-    parts.push(
-      differ.length
-        ? differ.map((r) => `- ${r.engine} differs: ${r.variant}/${r.workload} added ${r.pages_added} pages`).join('\n')
-        : 'Other engines added the same pages.',
-    );
+    parts.push(pagesAcrossEngines(data, first, (r) => r.kind === 'program'));
   }
   return parts;
 }
@@ -202,18 +207,7 @@ export function markdown(data) {
         }),
       ),
     );
-    // The workloads are deterministic, so other engines should agree; say so
-    // where they do not.
-    const differ = data.results.filter((r) => {
-      if (r.engine === first || r.pages_added == null) return false;
-      const f = cell(data, first, r.variant, r.workload);
-      return f && f.pages_added != null && f.pages_added !== r.pages_added;
-    });
-    parts.push(
-      differ.length
-        ? differ.map((r) => `- ${r.engine} differs: ${r.variant}/${r.workload} added ${r.pages_added} pages`).join('\n')
-        : `Other engines added the same pages.`,
-    );
+    parts.push(pagesAcrossEngines(data, first, (r) => r.kind !== 'program'));
   }
   if (data.code?.length) {
     parts.push('### Allocator code bytes (size-optimised module minus the bump variant\'s, same toolchain)');
@@ -307,6 +301,15 @@ ${body.join('\n')}
 </figure>`;
 }
 
+// A chart's groups: a group per workload (or program), a bar per variant
+// with its `field` in `engine` and dlmalloc's as the base.
+function ratioGroups(data, engine, variants, rows, field) {
+  return rows.map((w) => ({
+    label: w,
+    bars: variants.map((v) => ({ variant: v, value: cell(data, engine, v, w)?.[field] ?? null, base: cell(data, engine, BASELINE, w)?.[field] ?? null })),
+  }));
+}
+
 export function html(data) {
   const variants = variantsOf(data);
   const workloads = workloadsOf(data);
@@ -321,14 +324,7 @@ export function html(data) {
         id: `program-time-${engine}`,
         title: `Real programs: time per run (median ms), ${label}`,
         variants,
-        groups: programs.map((w) => ({
-          label: w,
-          bars: variants.map((v) => ({
-            variant: v,
-            value: cell(data, engine, v, w)?.run_ms_median ?? null,
-            base: cell(data, engine, BASELINE, w)?.run_ms_median ?? null,
-          })),
-        })),
+        groups: ratioGroups(data, engine, variants, programs, 'run_ms_median'),
       }),
     );
   }
@@ -338,14 +334,7 @@ export function html(data) {
         id: 'program-pages',
         title: `Real programs: pages_added in the first run on a fresh instance (${programEngines[0]})`,
         variants,
-        groups: programs.map((w) => ({
-          label: w,
-          bars: variants.map((v) => ({
-            variant: v,
-            value: cell(data, programEngines[0], v, w)?.pages_added ?? null,
-            base: cell(data, programEngines[0], BASELINE, w)?.pages_added ?? null,
-          })),
-        })),
+        groups: ratioGroups(data, programEngines[0], variants, programs, 'pages_added'),
       }),
     );
   }
@@ -356,14 +345,7 @@ export function html(data) {
         id: `time-${engine}`,
         title: `Time per allocator operation (median ns/op), ${label}`,
         variants,
-        groups: workloads.map((w) => ({
-          label: w,
-          bars: variants.map((v) => ({
-            variant: v,
-            value: cell(data, engine, v, w)?.ns_per_op_median ?? null,
-            base: cell(data, engine, BASELINE, w)?.ns_per_op_median ?? null,
-          })),
-        })),
+        groups: ratioGroups(data, engine, variants, workloads, 'ns_per_op_median'),
       }),
     );
   }
@@ -374,14 +356,7 @@ export function html(data) {
         id: 'pages',
         title: 'Memory growth: pages_added in the first run on a fresh instance',
         variants,
-        groups: workloads.map((w) => ({
-          label: w,
-          bars: variants.map((v) => ({
-            variant: v,
-            value: cell(data, first, v, w)?.pages_added ?? null,
-            base: cell(data, first, BASELINE, w)?.pages_added ?? null,
-          })),
-        })),
+        groups: ratioGroups(data, first, variants, workloads, 'pages_added'),
       }),
     );
   }

@@ -12,13 +12,14 @@
 //   node bench/threads/run.mjs [--rounds=N] [--warmups=N] [--runs=N]
 //        [--variants=a,b] [--workloads=a,b] [--engines=node,chromium]
 //        [--no-locks] [--no-size] [--wasmheap-root=DIR] [--help]
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, extname, join, normalize } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jobs } from '../lib/build.mjs';
+import { pool as runPool, run as runCommand, step as runStep, values } from '../lib/exec.mjs';
 import { RUN_RESULTS } from '../lib/results.mjs';
+import { median } from '../lib/runner.mjs';
 import { codeSectionBytes } from '../lib/wasm_info.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -131,49 +132,11 @@ const RESULTS = opt('results', RUN_RESULTS);
 // from elsewhere does not look.
 const env = { ...process.env, NODE_PATH: ['/usr/share/nodejs', process.env.NODE_PATH].filter(Boolean).join(':') };
 
-function run(cmd, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '',
-      err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`${cmd} ${args.join(' ')}\nexited ${code}\n${(out + err).slice(-3000)}`));
-    });
-  });
-}
-
-// Runs the functions two at a time (two cores, shared with other work).
-async function pool(fns, width = 2) {
-  const results = new Array(fns.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < fns.length) {
-      const i = next++;
-      results[i] = await fns[i]();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, fns.length) }, lane));
-  return results;
-}
-
-const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : -1);
-// Rebuilds `out` unless it is newer than its inputs and was made by the same
-// command (kept beside it in OUT.cmd), so changing a flag here rebuilds only
-// what it changes.
-async function step(out, inputs, cmd, args) {
-  const stamp = `${out}.cmd`;
-  const line = [cmd, ...args].join(' ');
-  const t = mtime(out);
-  if (t > 0 && existsSync(stamp) && readFileSync(stamp, 'utf8') === line && inputs.every((i) => mtime(i) <= t)) return out;
-  mkdirSync(dirname(out), { recursive: true });
-  await run(cmd, args);
-  writeFileSync(stamp, line);
-  return out;
-}
+const run = (cmd, args) => runCommand(cmd, args, { env });
+const step = (out, inputs, cmd, args) => runStep(out, inputs, cmd, args, { env });
+// Two steps at once by default (BENCH_JOBS), as the suite builds; the first
+// error, if any, once all have finished.
+const pool = async (fns) => values(await runPool(jobs(), fns));
 
 // ---- build --------------------------------------------------------------------
 
@@ -298,39 +261,16 @@ async function runNode(js, args) {
 // ---- run: Chromium ------------------------------------------------------------------
 
 // One headless Chromium for the whole run; each run of a module gets a fresh
-// page, which loads the module as a page would: Module.arguments carries the
-// command line, Module.print the JSON line to the console, where it is caught.
-// The server sends the cross-origin isolation headers without which a page has
-// no SharedArrayBuffer, so no threads.
+// page, threads/page.html, which loads the module as a page would. The
+// suite's server (lib/chromium_engine.mjs) serves bench/ with the
+// cross-origin isolation headers without which a page has no
+// SharedArrayBuffer, so no threads.
 async function startChromium() {
-  const { CHROMIUM, launchChromium } = await import('../lib/chromium_engine.mjs');
+  const { CHROMIUM, launchChromium, startServer } = await import('../lib/chromium_engine.mjs');
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-  const types = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
-  const server = createServer((req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-store' };
-    if (url.pathname === '/run.html') {
-      const module = url.searchParams.get('module');
-      const args = JSON.parse(url.searchParams.get('args'));
-      const page = `<!doctype html><meta charset="utf-8"><script>
-var Module = {
-  arguments: ${JSON.stringify(args)},
-  print: (t) => console.log(t),
-  printErr: (t) => console.error(t),
-  onAbort: (what) => console.error('abort: ' + what),
-};
-</script><script src="${encodeURI(module)}.js"></script>`;
-      return res.writeHead(200, { ...isolation, 'Content-Type': 'text/html' }).end(page);
-    }
-    if (url.pathname === '/favicon.ico') return res.writeHead(204).end();
-    const file = normalize(join(OUT, decodeURIComponent(url.pathname)));
-    if (!file.startsWith(OUT) || !existsSync(file)) return res.writeHead(404).end();
-    res.writeHead(200, { ...isolation, 'Content-Type': types[extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const server = await startServer(BENCH);
   const browser = await launchChromium();
-  const origin = `http://127.0.0.1:${server.address().port}`;
+  const origin = server.origin;
   return {
     version: browser.version(),
     async run(name, args, timeoutMs = 10 * 60 * 1000) {
@@ -348,7 +288,7 @@ var Module = {
           page.once('crash', () => reject(new Error('the page crashed')));
           timer = setTimeout(() => reject(new Error(`no result within ${timeoutMs / 1000} s`)), timeoutMs);
         });
-        await page.goto(`${origin}/run.html?${new URLSearchParams({ module: name, args: JSON.stringify(args) })}`);
+        await page.goto(`${origin}/threads/page.html?${new URLSearchParams({ module: name, args: JSON.stringify(args) })}`);
         if (!(await page.evaluate(() => self.crossOriginIsolated))) throw new Error('the page is not cross-origin isolated');
         return await result;
       } catch (e) {
@@ -361,7 +301,7 @@ var Module = {
     },
     async close() {
       await browser.close();
-      server.close();
+      await server.close();
     },
   };
 }
@@ -380,11 +320,6 @@ async function sourceState() {
 }
 
 // ---- statistics -----------------------------------------------------------------
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 // Node prints the (one-line, minified) source around a JS error: keep only
 // the lines that say what went wrong.
