@@ -15,7 +15,7 @@ extern "C" void malloc_stats(void) {
                m.arena, m.uordblks);
   std::fprintf(stderr,
                "wasmheap: %zu live blocks (%zu big), %zu B live in %zu B held (peak %zu B), %zu B cached by threads\n"
-               "wasmheap: %zu pages grown; %zu B in slabs, %zu B in big blocks, %zu B of page map\n"
+               "wasmheap: %zu pages grown; %zu B in slabs, %zu B in big blocks, %zu B of unit map\n"
                "wasmheap: %zu free runs, %zu B, the largest %zu B; %zu free slots, %zu B\n",
                s.blocks_live, s.big_blocks_live, s.bytes_live, s.bytes_held, s.bytes_held_peak, s.bytes_cached,
                s.pages_grown, f.slab_bytes, f.big_bytes, f.map_bytes, f.free_runs, f.free_run_bytes,

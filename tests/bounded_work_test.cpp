@@ -5,7 +5,7 @@
 // time, keeps these tests exact on a noisy machine.
 #include "test_heap.hpp"
 
-#include <wasmheap/page_runs.hpp>
+#include <wasmheap/unit_runs.hpp>
 
 #include <gtest/gtest.h>
 
@@ -66,7 +66,7 @@ TEST(BoundedWork, SweepsCostAFewSlabsOfSlotsPerFree) {
 // Thousands of free runs in one shared bin, none of which fits: finding a
 // run looks at a few of them, not all.
 TEST(BoundedWork, FindingAFreeRunLooksAtAFewRuns) {
-  auto runs = std::make_unique<PageRuns<SimulatedMemory>>(SimulatedMemory());
+  auto runs = std::make_unique<UnitRuns<SimulatedMemory>>(SimulatedMemory());
   std::vector<std::byte*> held;
   for (int i = 0; i < 5'000; ++i) {
     held.push_back(runs->take(56));

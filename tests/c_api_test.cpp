@@ -92,7 +92,7 @@ TEST(CApi, StatsSeeEveryAllocation) {
 TEST(MallocFamily, SixteenBytesAreUsableAsSixteen) {
   void* p = wasmheap_malloc(16);
   ASSERT_NE(p, nullptr);
-  // A 16 B slot (no word reserved, as the seed's design had), or a free 32 B
+  // A 16 B slot (no word reserved, as Zig's WasmAllocator has), or a free 32 B
   // one if the 16 B class had no slab (heap_test.cpp checks the first on a heap of its own).
   std::size_t usable = wasmheap_malloc_usable_size(p);
   EXPECT_TRUE(usable == 16u || usable == 32u) << usable;

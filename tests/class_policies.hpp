@@ -1,5 +1,5 @@
 // Typed tests over both class policies: the one that ships (QuarterClasses)
-// and the reference design's (PowerOfTwoClasses). A fixture derived from
+// and Zig's WasmAllocator's (PowerOfTwoClasses). A fixture derived from
 // PolicyTest<Classes> gets a fresh heap of its policy from make_heap(), and
 // TYPED_TEST_SUITE(Fixture, ClassPolicies, ClassPolicyNames) names each
 // instance after its policy ("quarter", "pow2").

@@ -1,7 +1,7 @@
 // A memory backend that runs out of memory on cue, for fault injection: the
 // k-th call to grow() fails, and so does every later one until recover(), as
 // if memory were exhausted from that moment. An operation that retries with
-// another grow (the page layer's top-up, then a plain grow) sees no memory
+// another grow (the unit layer's top-up, then a plain grow) sees no memory
 // either, so its failure is the heap's to handle.
 #pragma once
 

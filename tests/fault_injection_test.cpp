@@ -9,7 +9,7 @@
 // what the first run returned: a failed operation leaves no trace.
 //
 // That last comparison is made on the host only. Under a wasm engine every
-// heap shares one memory and page numbers are absolute, so where the page map
+// heap shares one memory and page numbers are absolute, so where the unit map
 // moves as the heap grows (and so where later blocks land, and how many grows
 // a run makes) depends on how much memory earlier tests took.
 //
@@ -177,7 +177,7 @@ class FaultRun {
 
   // After a failed operation: the heap is sound, each block intact, and the
   // statistics exactly what they were, memory included: a request grows
-  // memory once, for itself and the page map together, so a failed growth
+  // memory once, for itself and the unit map together, so a failed growth
   // leaves nothing behind.
   void expect_unchanged(const typename FailingHeap::Stats& before) {
     EXPECT_EQ(heap_->check(), nullptr);

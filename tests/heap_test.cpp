@@ -1,4 +1,4 @@
-// Heap behaviour beyond the seed: exact slots, edge cases, big-block paging,
+// Heap behaviour beyond Zig's WasmAllocator's tests: exact slots, edge cases, big-block paging,
 // realloc, out-of-memory and statistics.
 #include "test_heap.hpp"
 
@@ -285,7 +285,7 @@ TEST(Heap, ReallocGrowingBy64KiBStepsTo64MiBStaysNearTheLiveSize) {
     ASSERT_NE(p, nullptr);
   }
   EXPECT_EQ(first_mismatch(p, page_size, 11), page_size);
-  // 1,024 pages of data, and the page map's (0.4% of memory, with room to grow).
+  // 1,024 pages of data, and the unit map's (0.4% of memory, with room to grow).
   EXPECT_LE(heap->stats().pages_grown, 1045u);
   heap->free(p);
 }
@@ -470,7 +470,7 @@ TEST(Heap, OutOfMemoryLeavesReallocSourceIntact) {
 }
 
 TEST(Heap, AFailedGrowthTakesNoPages) {
-  // Memory grows once for a request and the page map together: a request
+  // Memory grows once for a request and the unit map together: a request
   // that cannot be served under the cap leaves every page for the requests
   // that fit, even when the map would have had to grow for it.
   auto heap = make_heap(40);
@@ -510,7 +510,7 @@ TEST(Heap, EmptySlabPagesServeOtherClassesAndBigBlocks) {
 #if !defined(__wasm__)
   // On wasm the simulated memory shares linear memory with the test program's
   // own heap, so only the relative checks below are exact there.
-  EXPECT_EQ(after_first_phase, 33u);  // 2 MiB of slots, and the page map's page
+  EXPECT_EQ(after_first_phase, 33u);  // 2 MiB of slots, and the unit map's page
 #endif
   // Phase 2: as much in 200 B objects (256 B slots) reuses those pages.
   for (int i = 0; i < 8192; ++i) blocks.push_back(heap->alloc(200, 1));
@@ -880,7 +880,7 @@ TEST(InitialMemory, LargeInitialMemoryHoldsThePageMapItself) {
 }
 
 TEST(InitialMemory, StaticDataBelowTheHeapCostsThePageMapNothing) {
-  // 50 pages of initial memory (3.1 MiB), 20 KB of them free: the page map
+  // 50 pages of initial memory (3.1 MiB), 20 KB of them free: the unit map
   // starts at the heap's first unit, so the program's data below needs no
   // entries, and the inline map covers the heap.
   auto heap = std::make_unique<InitialHeap>(MemoryWithInitialPages(50, 20064));

@@ -125,7 +125,7 @@ TEST(Introspection, MallinfoMeansWhatDlmallocsDoes) {
   wasmheap_free_unsized(p);
   wasmheap_mallinfo after;
   wasmheap_get_mallinfo(&after);
-  // In use: the live blocks, and the page map (which grows with the heap).
+  // In use: the live blocks, and the unit map (which grows with the heap).
   wasmheap_fragmentation f;
   wasmheap_get_fragmentation(&f);
   EXPECT_EQ(after.uordblks, current_stats().bytes_live + f.map_bytes);

@@ -1,6 +1,6 @@
-// The page layer on its own: exact runs, merging, best fit, in-place growth.
+// The unit layer on its own: exact runs, merging, best fit, in-place growth.
 #include <wasmheap/heap.hpp>
-#include <wasmheap/page_runs.hpp>
+#include <wasmheap/unit_runs.hpp>
 #include <wasmheap/simulated_memory.hpp>
 
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 namespace wasmheap::test {
 namespace {
 
-using Runs = PageRuns<SimulatedMemory>;
+using Runs = UnitRuns<SimulatedMemory>;
 
 // Most tests take whole 64 KiB pages' worth of units, so that memory growth is exact.
 constexpr std::uint32_t P = units_per_page;
@@ -19,18 +19,18 @@ std::unique_ptr<Runs> make_runs(std::size_t max_pages = max_memory_pages) {
   return std::make_unique<Runs>(SimulatedMemory(max_pages));
 }
 
-TEST(PageRuns, TakeGrowsExactlyTheRequestedPages) {
+TEST(UnitRuns, TakeGrowsExactlyTheRequestedPages) {
   auto runs = make_runs();
   std::byte* a = runs->take(3 * P);
   std::byte* b = runs->take(5 * P);
   EXPECT_EQ(runs->memory().pages_grown(), 8u);
   EXPECT_EQ(b, a + 3 * page_size);
-  EXPECT_EQ(runs->map().kind(runs->unit_of(a)), PageKind::big);
+  EXPECT_EQ(runs->map().kind(runs->unit_of(a)), UnitKind::big);
   EXPECT_EQ(runs->map().value(runs->unit_of(a)), 3u * P);
-  EXPECT_EQ(runs->map().kind(runs->unit_of(a) + 1), PageKind::interior);
+  EXPECT_EQ(runs->map().kind(runs->unit_of(a) + 1), UnitKind::interior);
 }
 
-TEST(PageRuns, FreedNeighboursMergeIntoOneRun) {
+TEST(UnitRuns, FreedNeighboursMergeIntoOneRun) {
   auto runs = make_runs();
   std::byte* a = runs->take(2 * P);
   std::byte* b = runs->take(3 * P);
@@ -40,10 +40,10 @@ TEST(PageRuns, FreedNeighboursMergeIntoOneRun) {
   runs->give(runs->unit_of(c), 4 * P);
   runs->give(runs->unit_of(b), 3 * P);  // joins both sides
   std::uint32_t first = runs->unit_of(a);
-  EXPECT_EQ(runs->map().kind(first), PageKind::free);
+  EXPECT_EQ(runs->map().kind(first), UnitKind::free);
   EXPECT_EQ(runs->map().value(first), 9u * P);
   EXPECT_EQ(runs->map().value(first + 9 * P - 1), 9u * P);
-  EXPECT_EQ(runs->map().kind(first + 4 * P), PageKind::interior);
+  EXPECT_EQ(runs->map().kind(first + 4 * P), UnitKind::interior);
   EXPECT_EQ(runs->check(), nullptr);
   // The merged run serves a 9-page request in place.
   EXPECT_EQ(runs->take(9 * P), a);
@@ -53,7 +53,7 @@ TEST(PageRuns, FreedNeighboursMergeIntoOneRun) {
 // RunEnd::high takes the high end of a run in the middle of the heap, leaving
 // the rest free at its low end; the top run gives its low end even then, so a
 // block there can grow in place into the rest.
-TEST(PageRuns, HighEndOfARunInTheMiddleButLowEndOfTheTopRun) {
+TEST(UnitRuns, HighEndOfARunInTheMiddleButLowEndOfTheTopRun) {
   auto runs = make_runs();
   std::byte* a = runs->take(4 * P);
   runs->take(1 * P);
@@ -62,7 +62,7 @@ TEST(PageRuns, HighEndOfARunInTheMiddleButLowEndOfTheTopRun) {
   runs->give(runs->unit_of(top), 2 * P);
   EXPECT_EQ(runs->take(1 * P, unit_size, RunEnd::high), top);
   EXPECT_EQ(runs->take(3 * P, unit_size, RunEnd::high), a + page_size);
-  EXPECT_EQ(runs->map().kind(runs->unit_of(a)), PageKind::free);
+  EXPECT_EQ(runs->map().kind(runs->unit_of(a)), UnitKind::free);
   EXPECT_EQ(runs->map().value(runs->unit_of(a)), 1u * P);
   std::byte* aligned = runs->take(2, 4 * unit_size, RunEnd::high);  // from what is left of a's run
   EXPECT_TRUE(aligned >= a && aligned + 2 * unit_size <= a + page_size);
@@ -71,7 +71,7 @@ TEST(PageRuns, HighEndOfARunInTheMiddleButLowEndOfTheTopRun) {
   EXPECT_EQ(runs->check(), nullptr);
 }
 
-TEST(PageRuns, BestFitPicksTheSmallestRunThatFits) {
+TEST(UnitRuns, BestFitPicksTheSmallestRunThatFits) {
   auto runs = make_runs();
   std::byte* big = runs->take(8 * P);
   runs->take(1 * P);
@@ -81,12 +81,12 @@ TEST(PageRuns, BestFitPicksTheSmallestRunThatFits) {
   runs->give(runs->unit_of(snug), 3 * P);
   EXPECT_EQ(runs->take(3 * P), snug);
   EXPECT_EQ(runs->take(2 * P), big);
-  // What is left of the 8-page run, 6 pages, still serves 6.
+  // What is left of the 8-unit run, 6 pages, still serves 6.
   EXPECT_EQ(runs->take(6 * P), big + 2 * page_size);
   EXPECT_EQ(runs->memory().pages_grown(), 13u);
 }
 
-TEST(PageRuns, RunsOfSharedBinsAreSearchedForTheSmallestThatFits) {
+TEST(UnitRuns, RunsOfSharedBinsAreSearchedForTheSmallestThatFits) {
   // Runs of 32 units and fewer have bins of their own; 40 to 47 share one, 48 to 55 another.
   auto runs = make_runs();
   std::byte* r60 = runs->take(60);
@@ -104,7 +104,7 @@ TEST(PageRuns, RunsOfSharedBinsAreSearchedForTheSmallestThatFits) {
   EXPECT_EQ(runs->check(), nullptr);
 }
 
-TEST(PageRuns, FreeRunAtTheTopIsToppedUpNotLeftBehind) {
+TEST(UnitRuns, FreeRunAtTheTopIsToppedUpNotLeftBehind) {
   auto runs = make_runs();
   runs->take(1 * P);
   std::byte* top = runs->take(3 * P);
@@ -113,7 +113,7 @@ TEST(PageRuns, FreeRunAtTheTopIsToppedUpNotLeftBehind) {
   EXPECT_EQ(runs->memory().pages_grown(), 6u);
 }
 
-TEST(PageRuns, ExtendIntoFreeNeighbourSplitsIt) {
+TEST(UnitRuns, ExtendIntoFreeNeighbourSplitsIt) {
   auto runs = make_runs();
   std::byte* a = runs->take(2 * P);
   std::byte* b = runs->take(6 * P);
@@ -122,16 +122,16 @@ TEST(PageRuns, ExtendIntoFreeNeighbourSplitsIt) {
   std::uint32_t first = runs->unit_of(a);
   ASSERT_TRUE(runs->extend(first, 2 * P, 5 * P));
   EXPECT_EQ(runs->map().value(first), 5u * P);
-  EXPECT_EQ(runs->map().kind(first + 5 * P), PageKind::free);
+  EXPECT_EQ(runs->map().kind(first + 5 * P), UnitKind::free);
   EXPECT_EQ(runs->map().value(first + 5 * P), 3u * P);
   ASSERT_TRUE(runs->extend(first, 5 * P, 8 * P));  // takes the rest exactly
-  EXPECT_EQ(runs->map().kind(first + 8 * P - 1), PageKind::interior);
+  EXPECT_EQ(runs->map().kind(first + 8 * P - 1), UnitKind::interior);
   EXPECT_FALSE(runs->extend(first, 8 * P, 9 * P));
   EXPECT_EQ(runs->check(), nullptr);
   EXPECT_EQ(runs->memory().pages_grown(), 9u);
 }
 
-TEST(PageRuns, ExtendAtTopGrowsMemoryThroughAFreeTail) {
+TEST(UnitRuns, ExtendAtTopGrowsMemoryThroughAFreeTail) {
   auto runs = make_runs();
   std::byte* a = runs->take(2 * P);
   std::byte* b = runs->take(2 * P);
@@ -140,7 +140,7 @@ TEST(PageRuns, ExtendAtTopGrowsMemoryThroughAFreeTail) {
   EXPECT_EQ(runs->memory().pages_grown(), 7u);
 }
 
-TEST(PageRuns, ShrinkFreesTheTailAndMergesIt) {
+TEST(UnitRuns, ShrinkFreesTheTailAndMergesIt) {
   auto runs = make_runs();
   std::byte* a = runs->take(6 * P);
   std::byte* b = runs->take(2 * P);
@@ -148,21 +148,21 @@ TEST(PageRuns, ShrinkFreesTheTailAndMergesIt) {
   runs->give(runs->unit_of(b), 2 * P);
   runs->shrink(runs->unit_of(a), 6 * P, 2 * P);
   std::uint32_t tail = runs->unit_of(a) + 2 * P;
-  EXPECT_EQ(runs->map().kind(tail), PageKind::free);
+  EXPECT_EQ(runs->map().kind(tail), UnitKind::free);
   EXPECT_EQ(runs->map().value(tail), 6u * P);
   EXPECT_EQ(runs->check(), nullptr);
 }
 
-TEST(PageRuns, CheckFindsABrokenMap) {
+TEST(UnitRuns, CheckFindsABrokenMap) {
   auto runs = make_runs();
   std::byte* a = runs->take(3 * P);
   runs->take(1 * P);
   EXPECT_EQ(runs->check(), nullptr);
-  runs->map().set(runs->unit_of(a) + 1, PageKind::slab, 0);
+  runs->map().set(runs->unit_of(a) + 1, UnitKind::slab, 0);
   EXPECT_STREQ(runs->check(), "run unit not marked interior");
 }
 
-TEST(PageRuns, OverAlignedTakeGivesBackTheSlack) {
+TEST(UnitRuns, OverAlignedTakeGivesBackTheSlack) {
   auto runs = make_runs();
   runs->take(1 * P);
   std::byte* p = runs->take(2 * P, 8 * page_size);
@@ -175,7 +175,7 @@ TEST(PageRuns, OverAlignedTakeGivesBackTheSlack) {
   EXPECT_EQ(runs->check(), nullptr);
 }
 
-TEST(PageRuns, TakeFailsWhenMemoryIsCapped) {
+TEST(UnitRuns, TakeFailsWhenMemoryIsCapped) {
   auto runs = make_runs(4);
   EXPECT_NE(runs->take(3 * P), nullptr);
   EXPECT_EQ(runs->take(2 * P), nullptr);
@@ -185,7 +185,7 @@ TEST(PageRuns, TakeFailsWhenMemoryIsCapped) {
   EXPECT_EQ(runs->take(max_units + 1), nullptr);
 }
 
-TEST(PageRuns, UnitsOfAGrownPageLeftOverStayFreeForTheNextRequest) {
+TEST(UnitRuns, UnitsOfAGrownPageLeftOverStayFreeForTheNextRequest) {
   auto runs = make_runs();
   std::byte* a = runs->take(3);
   std::byte* b = runs->take(5);
@@ -196,7 +196,7 @@ TEST(PageRuns, UnitsOfAGrownPageLeftOverStayFreeForTheNextRequest) {
   std::byte* d = runs->take(2);  // the next page; the rest of it stays free
   EXPECT_EQ(d, a + page_size);
   EXPECT_EQ(runs->memory().pages_grown(), 2u);
-  EXPECT_EQ(runs->map().kind(runs->unit_of(d) + 2), PageKind::free);
+  EXPECT_EQ(runs->map().kind(runs->unit_of(d) + 2), UnitKind::free);
   EXPECT_EQ(runs->map().value(runs->unit_of(d) + 2), P - 2);
   // A block at the top grows in place through them, then past the top.
   ASSERT_TRUE(runs->extend(runs->unit_of(d), 2, P + 4));
@@ -205,7 +205,7 @@ TEST(PageRuns, UnitsOfAGrownPageLeftOverStayFreeForTheNextRequest) {
   EXPECT_EQ(runs->check(), nullptr);
 }
 
-TEST(PageRuns, AnExactFitIsTakenBeforeALargerRun) {
+TEST(UnitRuns, AnExactFitIsTakenBeforeALargerRun) {
   auto runs = make_runs();
   std::byte* a = runs->take(7);
   runs->take(1);
@@ -230,7 +230,7 @@ namespace wasmheap::test {
 namespace {
 
 TEST(PageRunsMap, MovesToItsOwnUnitsWhenMemoryOutgrowsIt) {
-  auto runs = std::make_unique<PageRuns<SimulatedMemory>>(SimulatedMemory());
+  auto runs = std::make_unique<UnitRuns<SimulatedMemory>>(SimulatedMemory());
   EXPECT_TRUE(runs->map().is_inline());
   std::byte* a = runs->take(20 * P);
   std::byte* b = runs->take(20 * P);  // passes the 16 pages the inline map covers
@@ -245,7 +245,7 @@ TEST(PageRunsMap, MovesToItsOwnUnitsWhenMemoryOutgrowsIt) {
 }
 
 TEST(PageRunsMap, FloatsAtTheTopSoFreedRunsMergeWhole) {
-  auto runs = std::make_unique<PageRuns<SimulatedMemory>>(SimulatedMemory());
+  auto runs = std::make_unique<UnitRuns<SimulatedMemory>>(SimulatedMemory());
   std::byte* a = runs->take(10 * P);
   std::byte* b = runs->take(10 * P);  // passes the 16 pages the inline map covers
   ASSERT_NE(b, nullptr);
@@ -266,7 +266,7 @@ TEST(PageRunsMap, FloatsAtTheTopSoFreedRunsMergeWhole) {
 }
 
 TEST(PageRunsMap, StepsAsideForABlockGrowingAtTheTop) {
-  auto runs = std::make_unique<PageRuns<SimulatedMemory>>(SimulatedMemory());
+  auto runs = std::make_unique<UnitRuns<SimulatedMemory>>(SimulatedMemory());
   std::byte* block = runs->take(25 * P);
   std::uint32_t first = runs->unit_of(block);
   std::uint32_t units = 25 * P;
@@ -285,7 +285,7 @@ TEST(PageRunsMap, StepsAsideForABlockGrowingAtTheTop) {
 }
 
 TEST(PageRunsMap, CostsLittleMoreThanItsShareOfMemory) {
-  auto runs = std::make_unique<PageRuns<SimulatedMemory>>(SimulatedMemory());
+  auto runs = std::make_unique<UnitRuns<SimulatedMemory>>(SimulatedMemory());
   for (int i = 0; i < 400; ++i) ASSERT_NE(runs->take(P), nullptr);
   // 400 pages take 25,600 entries (100 KiB, two pages): the map has an entry
   // for each unit of the heap and no more.
@@ -306,7 +306,7 @@ namespace wasmheap::test {
 namespace {
 
 TEST(PageRunsMap, CoversMemoryGrownBySomeoneElse) {
-  auto runs = std::make_unique<PageRuns<SimulatedMemory>>(SimulatedMemory());
+  auto runs = std::make_unique<UnitRuns<SimulatedMemory>>(SimulatedMemory());
   std::byte* block = runs->take(20 * P);
   ASSERT_NE(runs->memory().grow(200), nullptr);  // another user of memory.grow
   std::uint32_t first = runs->unit_of(block);

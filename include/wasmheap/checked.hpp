@@ -20,7 +20,7 @@
 #pragma once
 
 #include <wasmheap/layout.hpp>
-#include <wasmheap/page_map.hpp>
+#include <wasmheap/unit_map.hpp>
 #include <wasmheap/stop.hpp>
 
 #include <cstddef>
@@ -78,10 +78,10 @@ struct HeapChecks {
 
   // Whether slot p of class c is on the class's free list. The marker rules
   // most live slots out at once; the walk is bounded by the slots the heap's
-  // pages could hold, so a corrupted list cannot make it loop forever.
+  // units could hold, so a corrupted list cannot make it loop forever.
   static bool is_free_slot(const Heap& heap, const void* p, unsigned c) noexcept {
     if (has_marker(c) && marker_word(const_cast<void*>(p)) != marker(p)) return false;
-    std::size_t limit = std::size_t{heap.pages_.top()} * (unit_size / Classes::slot_size(c) + 1);
+    std::size_t limit = std::size_t{heap.units_.top()} * (unit_size / Classes::slot_size(c) + 1);
     std::size_t seen = 0;
     for (auto* slot = heap.free_slots_[c]; slot != nullptr && seen <= limit; slot = slot->next, ++seen)
       if (slot == p) return true;
@@ -92,12 +92,12 @@ struct HeapChecks {
   // a live block. nullptr is fine: every entry point ignores it.
   static void live_block(const Heap& heap, const void* p, const char* op) noexcept {
     if (p == nullptr) return;
-    const auto& pages = heap.pages_;
-    if (!pages.owns(p)) about(op, p).text(", which is not from the heap").stop();
-    const auto& map = pages.map();
-    std::uint32_t unit = pages.unit_of(p);
-    PageKind kind = map.kind(unit);
-    if (kind == PageKind::slab) {
+    const auto& runs = heap.units_;
+    if (!runs.owns(p)) about(op, p).text(", which is not from the heap").stop();
+    const auto& map = runs.map();
+    std::uint32_t unit = runs.unit_of(p);
+    UnitKind kind = map.kind(unit);
+    if (kind == UnitKind::slab) {
       unsigned c = heap.slab_class(p);
       if (heap.block_class(p) != c) {
         StopLine line = about(op, p);
@@ -113,15 +113,15 @@ struct HeapChecks {
     }
     // The first unit to the left that is not interior heads the run p is in.
     std::uint32_t head = unit;
-    while (head > 0 && map.is(head, PageKind::interior)) --head;
-    if (map.is(head, PageKind::big)) {
-      if (p == pages.address_of(unit) && head == unit) return;
+    while (head > 0 && map.is(head, UnitKind::interior)) --head;
+    if (map.is(head, UnitKind::big)) {
+      if (p == runs.address_of(unit) && head == unit) return;
       StopLine line = about(op, p);
       big_name(line.text(", which is not at a block's start (inside a "), map.value(head)).text(")").stop();
     }
     // Free memory: a block freed already, or a pointer the heap never handed
     // out; nothing left there tells which.
-    if (map.is(head, PageKind::free))
+    if (map.is(head, UnitKind::free))
       about(op, p).text(", which is in free memory (freed already, or never allocated)").stop();
     about(op, p).text(", which is not from the heap").stop();
   }
@@ -135,7 +135,7 @@ struct HeapChecks {
     live_block(heap, p, op);
     unsigned c = heap.block_class(p);
     unsigned claimed = is_power_of_two(align) ? Classes::class_of(len, align) : class_count + 1;
-    std::uint32_t units = heap.map().value(heap.pages_.unit_of(p));
+    std::uint32_t units = heap.map().value(heap.units_.unit_of(p));
     // A small block's slot is of its length's class, or larger: of the next
     // class when borrowed (Heap::alloc_from_elsewhere), of any when realloc
     // shrank it in place for want of memory. A big block is its units

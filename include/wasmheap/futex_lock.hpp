@@ -60,9 +60,8 @@ class FutexLock {
  private:
   static constexpr std::int32_t free_ = 0, held = 1, held_with_sleepers = 2;
   // Rounds of spinning before sleeping; each round is one relaxed load (and a
-  // pause hint on x86). In bench/threads (Emscripten, Node, 2 busy cores), no
-  // spinning made pc_small ~40% slower and 1,000 rounds made local_2t ~70%
-  // slower (spinners took the core the holder needed); 10 and 100 were alike.
+  // pause hint on x86). Enough to outlast a short critical section, few
+  // enough that spinners leave the core to the holder (docs/design-log.md).
   static constexpr int spin_rounds = 100;
 
   [[gnu::noinline]] void lock_contended() noexcept {

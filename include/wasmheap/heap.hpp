@@ -1,14 +1,15 @@
 // Heap<Memory, Classes>: the allocator. Small requests live in slots carved from
 // slabs of a few 1 KiB units, one free list and one bump range per size class;
-// big requests take whole runs of units from the page layer. The page map tells,
+// big requests take whole runs of units from the unit layer. The unit map tells,
 // from any pointer, which class or how many units its block has, so there are
 // no headers.
 #pragma once
 
 #include <wasmheap/checked.hpp>
+#include <wasmheap/concepts.hpp>
 #include <wasmheap/layout.hpp>
-#include <wasmheap/page_map.hpp>
-#include <wasmheap/page_runs.hpp>
+#include <wasmheap/unit_map.hpp>
+#include <wasmheap/unit_runs.hpp>
 #include <wasmheap/size_classes.hpp>
 #include <wasmheap/stop.hpp>
 
@@ -29,10 +30,10 @@
 
 namespace wasmheap {
 
-// What the heap holds. The alloc/free fast paths keep no count at all (in
-// Node, a per-class count there made batch_lifo_32 about 20% slower): the
-// live slots of a class are its slabs' slots less its free and unbumped ones,
-// counted when asked for; the rest is kept on slow paths.
+// What the heap holds. The alloc/free fast paths keep no count at all (a
+// count there costs them measurably; docs/design-log.md): the live slots of
+// a class are its slabs' slots less its free and unbumped ones, counted when
+// asked for; the rest is kept on slow paths.
 template <class Classes>
 struct HeapStats {
   std::size_t bytes_live = 0;       // bytes of the slots and unit runs of live blocks
@@ -49,17 +50,19 @@ struct HeapStats {
   std::size_t sweep_steps = 0;        // free-list steps those sweeps took
   std::size_t free_runs_scanned = 0;  // free runs looked at to find one that fits
   std::size_t memory_grows = 0;       // calls that grew memory
-  std::size_t map_units_moved = 0;    // units of page map copied when the map moved
+  std::size_t map_units_moved = 0;    // units of unit map copied when the map moved
 };
 
-template <class Memory, class Classes = QuarterClasses>
+template <MemoryBackend Memory, ClassPolicy Classes = QuarterClasses>
 class Heap {
+  static_assert(class_policy_invariants<Classes>(), "see ClassPolicy in concepts.hpp");
+
  public:
   using Stats = HeapStats<Classes>;
   using class_policy = Classes;
   static constexpr unsigned class_count = Classes::count;
 
-  constexpr explicit Heap(Memory memory = Memory()) noexcept : pages_(std::move(memory)) {}
+  constexpr explicit Heap(Memory memory = Memory()) noexcept : units_(std::move(memory)) {}
   Heap(const Heap&) = delete;
   Heap& operator=(const Heap&) = delete;
 
@@ -76,10 +79,10 @@ class Heap {
 
   // Frees a block given the len and align it was allocated (or last resized)
   // with. The checked build makes sure they match the block; otherwise the
-  // block is freed as by its pointer alone: the page map gives its class
+  // block is freed as by its pointer alone: the unit map gives its class
   // either way (a small block's slot may be of the next class, see
   // alloc_from_elsewhere), and checks that p starts a block.
-  void free(void* p, std::size_t len, std::size_t align) noexcept {
+  WASMHEAP_INLINE_FAST_PATH void free(void* p, std::size_t len, std::size_t align) noexcept {
     if constexpr (checked_build) Checks::sized_block(*this, p, len, align, "free");
     free_block(p);
   }
@@ -107,7 +110,7 @@ class Heap {
     return resize(p, len, align, new_len) ? p : nullptr;
   }
 
-  // Bytes the block at p can hold (its slot or page run); 0 for nullptr and
+  // Bytes the block at p can hold (its slot or unit run); 0 for nullptr and
   // pointers that do not start a block.
   std::size_t usable_size(const void* p) const noexcept {
     unsigned c = block_class(p);
@@ -152,26 +155,26 @@ class Heap {
     }
     s.bytes_held = bytes_held();
     s.bytes_held_peak = bytes_held_peak_;
-    s.pages_grown = pages_.memory().pages_grown();
+    s.pages_grown = units_.memory().pages_grown();
     s.sweeps = sweeps_;
     s.sweep_steps = sweep_steps_;
-    s.free_runs_scanned = pages_.work().runs_scanned;
-    s.memory_grows = pages_.work().grows;
-    s.map_units_moved = pages_.work().map_units_moved;
+    s.free_runs_scanned = units_.work().runs_scanned;
+    s.memory_grows = units_.work().grows;
+    s.map_units_moved = units_.work().map_units_moved;
     return s;
   }
 
   // The first inconsistency in the heap's structures, or nullptr if sound: the
-  // page layer's runs and bins, then every class's bump range and free list,
-  // then the statistics against the blocks the page map holds.
+  // unit layer's runs and bins, then every class's bump range and free list,
+  // then the statistics against the blocks the unit map holds.
   const char* check() const noexcept {
-    if (const char* problem = pages_.check()) return problem;
+    if (const char* problem = units_.check()) return problem;
     return check_blocks();
   }
 
-  Memory& memory() noexcept { return pages_.memory(); }
-  const Memory& memory() const noexcept { return pages_.memory(); }
-  const auto& map() const noexcept { return pages_.map(); }
+  Memory& memory() noexcept { return units_.memory(); }
+  const Memory& memory() const noexcept { return units_.memory(); }
+  const auto& map() const noexcept { return units_.map(); }
 
   // A slab of class c: its units, and the slots they hold (see slab_unit_counts).
   static constexpr std::uint32_t slab_units_of(unsigned c) noexcept { return slab_unit_counts[c]; }
@@ -183,36 +186,36 @@ class Heap {
   // Nothing here runs unless such a tool calls it.
 
   // The heap's units, [0, units()), and where each lies.
-  std::uint32_t units() const noexcept { return pages_.top(); }
-  const std::byte* unit_address(std::uint32_t unit) const noexcept { return pages_.address_of(unit); }
+  std::uint32_t units() const noexcept { return units_.top(); }
+  const std::byte* unit_address(std::uint32_t unit) const noexcept { return units_.address_of(unit); }
   std::size_t slabs(unsigned c) const noexcept { return slabs_[c]; }
 
-  // What holds a stretch of units, as the page map says: a slab (of class
-  // c), a big block, a free run, the page map, or units grown by someone
+  // What holds a stretch of units, as the unit map says: a slab (of class
+  // c), a big block, a free run, the unit map, or units grown by someone
   // else (unused).
   struct Run {
     std::uint32_t first;
     std::uint32_t units;
-    PageKind kind;
+    UnitKind kind;
     unsigned c;
   };
   // Calls visit(run) for each run in address order: O(units).
   template <class F>
   void for_each_run(F&& visit) const noexcept {
-    const std::uint32_t top = pages_.top();
+    const std::uint32_t top = units_.top();
     for (std::uint32_t unit = 0; unit < top;) {
       Run run{unit, 1, map().kind(unit), 0};
       std::uint32_t value = map().value(unit);
       switch (run.kind) {
-        case PageKind::slab:
+        case UnitKind::slab:
           run.c = value & slab_class_mask;
           run.units = slab_units_of(run.c) - slab_index(value);
           break;
-        case PageKind::big:
-        case PageKind::free:
-        case PageKind::page_map: run.units = std::max<std::uint32_t>(value, 1); break;
-        case PageKind::unused:
-          while (unit + run.units < top && map().is(unit + run.units, PageKind::unused)) ++run.units;
+        case UnitKind::big:
+        case UnitKind::free:
+        case UnitKind::map: run.units = std::max<std::uint32_t>(value, 1); break;
+        case UnitKind::unused:
+          while (unit + run.units < top && map().is(unit + run.units, UnitKind::unused)) ++run.units;
           break;
         default: break;  // an interior unit where a run should start: not written by this heap
       }
@@ -249,7 +252,7 @@ class Heap {
 
   // The heap is shared by threads that call it without its lock for some
   // things (its memory backend is a SharedMemory).
-  static constexpr bool shared = PageRuns<Memory>::shared;
+  static constexpr bool shared = UnitRuns<Memory>::shared;
 
   // The class of the block at p, as free finds it, read without the heap's
   // lock; or not_a_block when that read could not tell (p is not in the heap
@@ -257,14 +260,14 @@ class Heap {
   // under the lock then.
   WASMHEAP_INLINE_FAST_PATH unsigned block_class_unlocked(const void* p) const noexcept requires shared {
     std::uint32_t unit = 0, entry = 0;
-    if (!pages_.entry_unlocked(p, unit, entry)) return not_a_block;
-    using Map = typename PageRuns<Memory>::Map;
-    return class_from_entry(Map::kind_of(entry), Map::value_of(entry), pages_.offset_in_unit(p));
+    if (!units_.entry_unlocked(p, unit, entry)) return not_a_block;
+    using Map = typename UnitRuns<Memory>::Map;
+    return class_from_entry(Map::kind_of(entry), Map::value_of(entry), units_.offset_in_unit(p));
   }
   unsigned block_class(const void* p) const noexcept {
-    if (!pages_.owns(p)) return not_a_block;
-    std::uint32_t unit = pages_.unit_of(p), value = map().value(unit);
-    std::size_t offset = pages_.offset_in_unit(p);
+    if (!units_.owns(p)) return not_a_block;
+    std::uint32_t unit = units_.unit_of(p), value = map().value(unit);
+    std::size_t offset = units_.offset_in_unit(p);
     return class_from_entry(map().kind(unit), value, offset);
   }
   static constexpr unsigned not_a_block = class_count + 1;
@@ -327,9 +330,9 @@ class Heap {
   // since the heap's first unit lies above address 0), memory the heap does
   // not own, free memory, or a pointer inside a block or between a slab's
   // slots. So no pointer but a block's start can become a free slot or run.
-  [[gnu::always_inline]] static unsigned class_from_entry(PageKind kind, std::uint32_t value, std::size_t offset) noexcept {
+  [[gnu::always_inline]] static unsigned class_from_entry(UnitKind kind, std::uint32_t value, std::size_t offset) noexcept {
     switch (kind) {
-      case PageKind::slab: {
+      case UnitKind::slab: {
         unsigned c = value & slab_class_mask;
 #if defined(__clang__)
         __builtin_assume(c < class_count);  // the heap wrote it: no test on the free path
@@ -337,13 +340,16 @@ class Heap {
         offset += std::size_t{slab_index(value)} << unit_shift;
         return is_slot_offset(offset, c) ? c : not_a_block;
       }
-      case PageKind::big: return offset == 0 ? class_count : not_a_block;
+      case UnitKind::big: return offset == 0 ? class_count : not_a_block;
       default: return not_a_block;
     }
   }
 
-  // The class a slab unit's map entry names (p must be in a slab).
-  unsigned slab_class(const void* p) const noexcept { return map().value(pages_.unit_of(p)) & slab_class_mask; }
+  // The class named by the map entry of the slab unit holding p.
+  unsigned slab_class(const void* p) const noexcept {
+    WASMHEAP_ASSERT(map().is(units_.unit_of(p), UnitKind::slab));
+    return map().value(units_.unit_of(p)) & slab_class_mask;
+  }
 
   WASMHEAP_INLINE_FAST_PATH void free_block(void* p) noexcept {
     unsigned c = block_class(p);
@@ -360,7 +366,7 @@ class Heap {
 
   // Bytes of the block at p, of class c (from block_class): its slot or units.
   std::size_t block_size(const void* p, unsigned c) const noexcept {
-    return c < class_count ? Classes::slot_size(c) : std::size_t{map().value(pages_.unit_of(p))} << unit_shift;
+    return c < class_count ? Classes::slot_size(c) : std::size_t{map().value(units_.unit_of(p))} << unit_shift;
   }
 
   // A slab unit's place in its slab, from its map entry's value.
@@ -389,11 +395,11 @@ class Heap {
     std::size_t size = Classes::slot_size(c), unbumped = 0;
     if (bump_[c] != bump_end_[c]) {
       if (bump_[c] > bump_end_[c] || block_class(bump_[c]) != c) return "bump range outside a slab of its class";
-      const std::byte* slab = pages_.address_of(slab_head(pages_.unit_of(bump_[c])));
+      const std::byte* slab = units_.address_of(slab_head(units_.unit_of(bump_[c])));
       if (bump_end_[c] != slab + slots_per_slab(c) * size) return "bump range does not end at its slab's last slot";
       unbumped = static_cast<std::size_t>(bump_end_[c] - bump_[c]) / size;
     }
-    if (slabs_[c] * slots_per_slab(c) != capacity) return "a class's slab count differs from the page map";
+    if (slabs_[c] * slots_per_slab(c) != capacity) return "a class's slab count differs from the unit map";
     std::size_t free_count = 0;
     for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) {
       if (++free_count + unbumped > capacity) return "more free slots than its class's slabs hold (cycle?)";
@@ -404,35 +410,35 @@ class Heap {
     return nullptr;
   }
 
-  // Counts the slots and big blocks the page map holds, and checks each class
+  // Counts the slots and big blocks the unit map holds, and checks each class
   // and the statistics against them.
   const char* check_blocks() const noexcept {
     std::size_t capacity[class_count] = {}, slab_units = 0, big_blocks = 0, big_bytes = 0;
-    for (std::uint32_t unit = 0; unit < pages_.top(); ++unit) {
+    for (std::uint32_t unit = 0; unit < units_.top(); ++unit) {
       std::uint32_t value = map().value(unit);
       switch (map().kind(unit)) {
-        case PageKind::slab: {
+        case UnitKind::slab: {
           unsigned c = value & slab_class_mask;
           if (c >= class_count || value >> slab_count_shift != 0) return "slab of no class";
           std::uint32_t index = slab_index(value), head = unit - index;
-          if (index >= slab_units_of(c) || !map().is(head, PageKind::slab) || map().value(head) != c)
+          if (index >= slab_units_of(c) || !map().is(head, UnitKind::slab) || map().value(head) != c)
             return "slab unit not in a slab of its class";
           if (index == 0) capacity[c] += slots_per_slab(c);
           ++slab_units;
           break;
         }
-        case PageKind::big:
+        case UnitKind::big:
           ++big_blocks;
           big_bytes += std::size_t{value} << unit_shift;
           break;
         default: break;
       }
     }
-    if (slab_units != slab_units_) return "slab unit count differs from the page map";
+    if (slab_units != slab_units_) return "slab unit count differs from the unit map";
     for (unsigned c = 0; c < class_count; ++c)
       if (const char* problem = check_class(c, capacity[c])) return problem;
-    if (big_blocks_live_ != big_blocks) return "big_blocks_live differs from the page map";
-    if (big_bytes_live_ != big_bytes) return "big block bytes differ from the page map";
+    if (big_blocks_live_ != big_blocks) return "big_blocks_live differs from the unit map";
+    if (big_bytes_live_ != big_bytes) return "big block bytes differ from the unit map";
     if (bytes_held_peak_ < bytes_held()) return "bytes_held_peak below bytes_held";
     return nullptr;
   }
@@ -454,10 +460,10 @@ class Heap {
   // Class c has no free slot at hand. If a slab of c would hold several slots
   // and the next class has a free one aligned as asked, that slot serves the
   // request: it is one class step larger, and memory already held serves
-  // before more is taken for slots that may never be used (the benchmark's
-  // churn, a steady mix of sizes, then needs a page less, and none is slower).
-  // Such a slot stays in its own class: the page map, not the request, tells
-  // its class when it is freed. Otherwise c gets a new slab.
+  // before more is taken for slots that may never be used (a steady mix of
+  // sizes needs less memory, none slower; docs/design-log.md). Such a slot
+  // stays in its own class: the unit map, not the request, tells its class
+  // when it is freed. Otherwise c gets a new slab.
   [[gnu::noinline]] void* alloc_from_elsewhere(unsigned c, std::size_t align) noexcept {
     unsigned next = c + 1;
     FreeSlot* slot = next < class_count ? free_slots_[next] : nullptr;
@@ -475,8 +481,8 @@ class Heap {
     std::uint32_t units = slab_units_of(c);
     std::byte* slab = take_units(units, unit_size, RunEnd::low);
     if (slab == nullptr) return nullptr;
-    std::uint32_t head = pages_.unit_of(slab);
-    for (std::uint32_t i = 0; i < units; ++i) pages_.map().set(head + i, PageKind::slab, c | i << slab_index_shift);
+    std::uint32_t head = units_.unit_of(slab);
+    for (std::uint32_t i = 0; i < units; ++i) units_.map().set(head + i, UnitKind::slab, c | i << slab_index_shift);
     slab_units_ += units;
     ++slabs_[c];
     ++total_slabs_;
@@ -493,14 +499,10 @@ class Heap {
   // that leave the least. Small slabs keep a class in light use small, and a
   // slab empties (and can go back) sooner, at the price of more frequent new
   // slabs on the slow path: one unit for most classes up to 1 KiB, a little
-  // more for others (a 448 B slot takes 4 units: 9 slots, 64 B to spare);
-  // with 4 KiB slabs instead, the benchmark's random_actions added 2 more
-  // pages and seed_tests 1. Above 1 KiB a slab holds few slots and what it
-  // leaves adds to each slot's rounding: SQLite's 1,032 B blocks, in 1,088 B
-  // slots 8 to a 9-unit slab (1/18 left), took 1,152 B each; 13 to a 14-unit
-  // slab, 1,103 B (a native build of the benchmark's SQLite driver over
-  // this heap, sqlite_update_delete: 730 pages instead of 777;
-  // random_actions unchanged).
+  // more for others (a 448 B slot takes 4 units: 9 slots, 64 B to spare).
+  // Above 1 KiB a slab holds few slots and what it leaves adds to each
+  // slot's rounding, hence the finer share there. (The measurements that
+  // chose these shares: docs/design-log.md.)
   static constexpr auto slab_unit_counts = [] {
     struct Table {
       std::uint8_t units[class_count];
@@ -536,7 +538,7 @@ class Heap {
   }();
 
   // Units for a slab or big block, best fit from the free runs, or from new
-  // memory. Empty slabs go back to the page layer first, so they are reused
+  // memory. Empty slabs go back to the unit layer first, so they are reused
   // before memory grows and before they scatter between the runs that big
   // blocks grow into, when a sweep is affordable (sweep_affordable) and
   //  - slab memory has grown by an eighth (and a page) since the last sweep:
@@ -545,19 +547,17 @@ class Heap {
   //  - half as many slots as the slabs hold were freed since: a mass free,
   //    as when a container is cleared; or
   //  - no free run fits, and memory would grow.
-  // Sweeping whenever affordable (every 32 frees or so when few slots are
-  // free) made random_actions 40% slower natively: slabs went back and were
-  // taken again, over and over; with a quarter instead of half, 15% slower.
-  // `end` says which end of a free run the units come from (see alloc_big).
+  // Sweeping more eagerly gives slabs back only for their class to take them
+  // again, over and over (docs/design-log.md). `end` says which end of a free run the units come from (see alloc_big).
   std::byte* take_units(std::size_t n, std::size_t align, RunEnd end) noexcept {
     std::size_t grown = (slab_units_ - slab_units_after_sweep_) << unit_shift;
     bool pressed = grown >= std::max(page_size, (slab_units_ << unit_shift) / 8) || frees_since_sweep_ >= slab_slots_ / 2;
     if (pressed && sweep_affordable()) sweep_empty_slabs();
-    if (std::byte* p = pages_.take(n, align, end, false)) return p;
+    if (std::byte* p = units_.take(n, align, end, Growth::forbidden)) return p;
     // Thread caches give their free slots back first (CachedHeap).
-    if constexpr (requires { pages_.memory().before_growth(); }) pages_.memory().before_growth();
+    if constexpr (requires { units_.memory().before_growth(); }) units_.memory().before_growth();
     if (sweep_affordable()) sweep_empty_slabs();
-    return pages_.take(n, align, end, true);  // a free run if the sweep made one, else more memory
+    return units_.take(n, align, end, Growth::allowed);  // a free run if the sweep made one, else more memory
   }
 
   // A sweep walks every free slot, so it must not run again until the heap
@@ -574,9 +574,8 @@ class Heap {
   // time). Only frees can empty a slab: with R = 0 a sweep would find
   // nothing. What this gives up: up to R empty slabs may stay with their
   // class while memory grows, fewer than 32 or an eighth of the slabs.
-  // (Sweeping whenever memory was about to grow made each growth cost as
-  // much as the free lists are long: 27-37 times dlmalloc's time on 2,000
-  // big requests after 50,000 scattered small frees.)
+  // (Sweeping whenever memory was about to grow let a program make every
+  // growth cost as much as the free lists are long.)
   bool sweep_affordable() const noexcept {
     return frees_since_sweep_ >= std::max(min_frees_per_sweep, std::min(free_slots_after_sweep_ / 2, total_slabs_ / 8));
   }
@@ -605,35 +604,35 @@ class Heap {
   std::size_t bytes_held() const noexcept { return (slab_units_ << unit_shift) + big_bytes_live_; }
   void note_held() noexcept { bytes_held_peak_ = std::max(bytes_held_peak_, bytes_held()); }
 
-  // Gives every slab without a live slot back to the page layer, for any class
+  // Gives every slab without a live slot back to the unit layer, for any class
   // or big block to reuse. The free slots of a class are spread over its slabs,
   // so each class's free list, joined by the slots its current slab has not
   // bumped to yet, is walked twice: once to count the free slots of each slab
-  // in the page map entry of its first unit (above the class id), and once to
+  // in the unit map entry of its first unit (above the class id), and once to
   // unlink the slots of slabs found empty and clear the other slabs' counts.
   // Only slabs with a free slot are visited, so a sweep costs as much as the
   // free lists are long, not the heap. Only take_units runs it, when
   // sweep_affordable allows, and the alloc/free fast paths pay nothing for it.
   [[gnu::noinline]] void sweep_empty_slabs() noexcept {
-    auto& map = pages_.map();
+    auto& map = units_.map();
     std::size_t free_slots = 0, steps = 0;  // what the slabs that stay have free; list steps taken
     for (unsigned c = 0; c < class_count; ++c) {
-      auto head_of = [&](const FreeSlot* slot) { return slab_head(pages_.unit_of(slot)); };
+      auto head_of = [&](const FreeSlot* slot) { return slab_head(units_.unit_of(slot)); };
       // The slots not yet bumped to join the free list, so it holds every
       // free slot of the class.
       for (; bump_[c] != bump_end_[c]; bump_[c] += Classes::slot_size(c)) push_free_slot(bump_[c], c);
       // A link a program overwrote, or a cycle, stops the walk: no slot
       // outside the heap or its class's slabs, no slab counted past its slot
       // count. (The heap's size is read once: the map's stores cannot change it.)
-      const std::uint32_t slots = slots_per_slab(c), top = pages_.top();
+      const std::uint32_t slots = slots_per_slab(c), top = units_.top();
       for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next, ++steps) {
-        if (!pages_.owns(slot, top)) stop_free_list(slot);
-        std::uint32_t unit = pages_.unit_of(slot), value = map.value(unit);
-        if (!map.is(unit, PageKind::slab) || (value & slab_class_mask) != c) stop_free_list(slot);
+        if (!units_.owns(slot, top)) stop_free_list(slot);
+        std::uint32_t unit = units_.unit_of(slot), value = map.value(unit);
+        if (!map.is(unit, UnitKind::slab) || (value & slab_class_mask) != c) stop_free_list(slot);
         std::uint32_t head = unit - slab_index(value);
         std::uint32_t counted = map.value(head) + (1u << slab_count_shift);
         if (counted >> slab_count_shift > slots) stop_free_list(slot);
-        map.set(head, PageKind::slab, counted);
+        map.set(head, UnitKind::slab, counted);
       }
       // A slab whose count is its slot count is empty. The first of its slots
       // unlinked adds the slot count to its count, and each takes one off:
@@ -644,7 +643,7 @@ class Heap {
         FreeSlot* slot = *link;
         std::uint32_t head = head_of(slot), count = map.value(head) >> slab_count_shift;
         if (count < slots) {
-          map.set(head, PageKind::slab, c);
+          map.set(head, UnitKind::slab, c);
           link = &slot->next;
           ++free_slots;
           continue;
@@ -652,12 +651,12 @@ class Heap {
         *link = slot->next;
         count = (count == slots ? 2 * slots : count) - 1;
         if (count > slots) {
-          map.set(head, PageKind::slab, c | count << slab_count_shift);
+          map.set(head, UnitKind::slab, c | count << slab_count_shift);
           continue;
         }
         std::uint32_t units = slab_units_of(c);
-        for (std::uint32_t i = 1; i < units; ++i) map.set(head + i, PageKind::interior);
-        pages_.give(head, units);
+        for (std::uint32_t i = 1; i < units; ++i) map.set(head + i, UnitKind::interior);
+        units_.give(head, units);
         slab_units_ -= units;
         --slabs_[c];
         --total_slabs_;
@@ -690,14 +689,9 @@ class Heap {
   // from the top of memory. A new block takes the high end of a run in the
   // middle of the heap, so the rest of the run stays beside the blocks below
   // it, to merge with them when they are freed, as when a container grows by
-  // new, copy, free: in the wasm32 replay of the benchmark, ratchet grew
-  // memory by 333 pages instead of 380, large_alloc_free by 431 instead of
-  // 449. Slabs, blocks that realloc
-  // moves and blocks in the top run take the low end, so a block can grow in
-  // place into the rest (and memory grows only by what it lacks): taking the
-  // top run's high end made seed_tests, which grows a block a little at a
-  // time, add a page each round; slabs at the high end cost cxx_containers 3
-  // pages.
+  // new, copy, free. Slabs, blocks that realloc moves and blocks in the top
+  // run take the low end, so a block can grow in place into the rest (and
+  // memory grows only by what it lacks). (Measured: docs/design-log.md.)
   [[gnu::noinline]] void* alloc_big(std::size_t len, std::size_t align, RunEnd end) noexcept {
     if (len > max_block_size || align > max_block_size) return nullptr;
     std::size_t units = big_block_units(len);
@@ -710,8 +704,8 @@ class Heap {
   }
 
   [[gnu::noinline]] void free_big(void* p) noexcept {
-    std::uint32_t first = pages_.unit_of(p), units = map().value(first);
-    pages_.give(first, units);
+    std::uint32_t first = units_.unit_of(p), units = map().value(first);
+    units_.give(first, units);
     --big_blocks_live_;
     big_bytes_live_ -= std::size_t{units} << unit_shift;
   }
@@ -721,11 +715,11 @@ class Heap {
 
   bool resize_big(void* p, std::size_t new_len) noexcept {
     if (new_len > max_block_size) return false;
-    std::uint32_t first = pages_.unit_of(p), units = map().value(first);
+    std::uint32_t first = units_.unit_of(p), units = map().value(first);
     auto new_units = static_cast<std::uint32_t>(big_block_units(new_len));
     if (new_units < units)
-      pages_.shrink(first, units, new_units);
-    else if (new_units > units && !pages_.extend(first, units, new_units))
+      units_.shrink(first, units, new_units);
+    else if (new_units > units && !units_.extend(first, units, new_units))
       return false;
     big_bytes_live_ = big_bytes_live_ - (std::size_t{units} << unit_shift) + (std::size_t{new_units} << unit_shift);
     note_held();
@@ -739,6 +733,13 @@ class Heap {
   static constexpr std::uint32_t slab_index_mask = units_per_page - 1;
   static constexpr unsigned slab_count_shift = slab_index_shift + std::bit_width(slab_index_mask);
   static_assert(class_count <= slab_class_mask);
+  // A sweep counts up to twice a slab's slots in those bits (see sweep_empty_slabs).
+  static_assert([] {
+    for (unsigned c = 0; c < class_count; ++c)
+      if (slab_units_of(c) > units_per_page || 2 * slots_per_slab(c) >= std::size_t{1} << (28 - slab_count_shift))
+        return false;
+    return true;
+  }());
 
   FreeSlot* free_slots_[class_count] = {};
   std::byte* bump_[class_count] = {};
@@ -756,7 +757,7 @@ class Heap {
   std::size_t slabs_[class_count] = {};
   std::size_t big_blocks_live_ = 0;
   std::size_t bytes_held_peak_ = 0;
-  PageRuns<Memory> pages_;
+  UnitRuns<Memory> units_;
 };
 
 }  // namespace wasmheap

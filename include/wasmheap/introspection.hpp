@@ -1,6 +1,6 @@
 // What a tool sees of a whole heap: a fragmentation summary, dlmalloc's
 // mallinfo, a snapshot of every unit, and a walk over every live block.
-// Each reads the page map run by run and the free lists once, so it costs as
+// Each reads the unit map run by run and the free lists once, so it costs as
 // much as the heap is large; nothing here is on an allocation path, and a
 // program that calls none of it links none of it.
 #pragma once
@@ -45,14 +45,14 @@ void fragmentation(const H& heap, wasmheap_fragmentation& out) noexcept {
   bool free_at_top = false;  // the last run but the map's is free
   heap.for_each_run([&](const typename H::Run& run) {
     std::size_t bytes = std::size_t{run.units} << unit_shift;
-    if (run.kind != PageKind::page_map) free_at_top = false;
+    if (run.kind != UnitKind::map) free_at_top = false;
     switch (run.kind) {
-      case PageKind::slab: out.slab_bytes += bytes; break;
-      case PageKind::big:
+      case UnitKind::slab: out.slab_bytes += bytes; break;
+      case UnitKind::big:
         out.big_bytes += bytes;
         ++out.big_blocks;
         break;
-      case PageKind::free: {
+      case UnitKind::free: {
         ++out.free_runs;
         out.free_run_bytes += bytes;
         out.largest_free_run = std::max(out.largest_free_run, bytes);
@@ -62,7 +62,7 @@ void fragmentation(const H& heap, wasmheap_fragmentation& out) noexcept {
         free_at_top = true;
         break;
       }
-      case PageKind::page_map: out.map_bytes += bytes; break;
+      case UnitKind::map: out.map_bytes += bytes; break;
       default: out.foreign_bytes += bytes; break;
     }
   });
@@ -81,7 +81,7 @@ void fragmentation(const H& heap, wasmheap_fragmentation& out) noexcept {
 }
 
 // dlmalloc's figures from the summary: arena is the heap's own units,
-// uordblks what is live (the page map counts as in use, as dlmalloc's chunk
+// uordblks what is live (the unit map counts as in use, as dlmalloc's chunk
 // headers do), fordblks the rest of arena.
 template <class H>
 wasmheap_mallinfo mallinfo(const H& heap) noexcept {
@@ -134,10 +134,10 @@ std::size_t snapshot(const H& heap, std::uint32_t* out, std::size_t cap, std::si
     for (std::uint32_t i = 0; i < run.units; ++i) {
       std::uint32_t& e = units[run.first + i];
       switch (run.kind) {
-        case PageKind::slab: e = entry(WASMHEAP_UNIT_SLAB, run.c | i << 7); break;
-        case PageKind::big: e = i == 0 ? entry(WASMHEAP_UNIT_BIG, run.units) : entry(WASMHEAP_UNIT_BIG_INTERIOR, i); break;
-        case PageKind::free: e = i == 0 ? entry(WASMHEAP_UNIT_FREE, run.units) : entry(WASMHEAP_UNIT_FREE_INTERIOR, i); break;
-        case PageKind::page_map: e = entry(WASMHEAP_UNIT_MAP, i); break;
+        case UnitKind::slab: e = entry(WASMHEAP_UNIT_SLAB, run.c | i << 7); break;
+        case UnitKind::big: e = i == 0 ? entry(WASMHEAP_UNIT_BIG, run.units) : entry(WASMHEAP_UNIT_BIG_INTERIOR, i); break;
+        case UnitKind::free: e = i == 0 ? entry(WASMHEAP_UNIT_FREE, run.units) : entry(WASMHEAP_UNIT_FREE_INTERIOR, i); break;
+        case UnitKind::map: e = entry(WASMHEAP_UNIT_MAP, i); break;
         default: e = entry(WASMHEAP_UNIT_UNUSED, 0); break;
       }
     }
@@ -185,8 +185,8 @@ bool walk(const H& heap, Visit&& visit, std::uint32_t* scratch, std::size_t scra
     heap.for_each_free_slot(c, [&](const void* slot) { scratch[bit(slot) / 32] |= 1u << bit(slot) % 32; });
   heap.for_each_run([&](const typename H::Run& run) {
     auto* at = const_cast<std::byte*>(heap.unit_address(run.first));
-    if (run.kind == PageKind::big && at != skip) visit(static_cast<void*>(at), std::size_t{run.units} << unit_shift, -1);
-    if (run.kind != PageKind::slab) return;
+    if (run.kind == UnitKind::big && at != skip) visit(static_cast<void*>(at), std::size_t{run.units} << unit_shift, -1);
+    if (run.kind != UnitKind::slab) return;
     const std::size_t size = H::class_policy::slot_size(run.c);
     for (std::size_t i = 0; i < H::slots_per_slab(run.c); ++i, at += size)
       if ((scratch[bit(at) / 32] >> bit(at) % 32 & 1) == 0 && at != skip)

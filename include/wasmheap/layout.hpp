@@ -1,4 +1,29 @@
-// The shape of WebAssembly linear memory, as every layer of wasmheap sees it.
+// The shape of WebAssembly linear memory, as every layer of wasmheap sees it,
+// and the words every file uses for it:
+//
+//   page         64 KiB, what memory.grow adds; memory backends deal in pages.
+//   unit         1 KiB, what the heap hands out whole: slabs and big blocks
+//                are runs of units (unit_shift below says why 1 KiB).
+//   run          consecutive units with one use: a slab, a big block, a free
+//                run, or the unit map itself.
+//   unit map     one 32-bit entry per unit saying what holds it (unit_map.hpp),
+//                how a bare pointer finds its block's size.
+//   unit layer   UnitRuns (unit_runs.hpp): takes and gives back runs of units,
+//                merges free runs, grows memory.
+//   class        a size class: every slot of one size (size_classes.hpp).
+//   slot         a small block's place in a slab; a slab is a run of units
+//                cut into slots of one class.
+//   small, big   a request some class holds (up to 16 KiB), or one that takes
+//                a run of its own.
+//   bump range   the slots of a class's newest slab not handed out yet.
+//   free list    a class's freed slots, linked through their first word.
+//   borrowing    a request served by a free slot one class larger, which
+//                stays of its own class (Heap::alloc_from_elsewhere).
+//   sweep        a walk of the free lists that gives empty slabs back to the
+//                unit layer (Heap::sweep_empty_slabs).
+//   backend      where pages come from (WasmMemory, SimulatedMemory; the
+//                MemoryBackend concept).
+//   Zig's WasmAllocator   std.heap.WasmAllocator, the design wasmheap starts from.
 #pragma once
 
 #include <cstddef>
@@ -11,7 +36,7 @@ inline constexpr std::size_t page_shift = 16;
 inline constexpr std::size_t page_size = std::size_t{1} << page_shift;
 
 // The heap hands memory out in 1 KiB units: slabs and big blocks are whole
-// units, and the page map has one entry per unit. A unit is small enough that
+// units, and the unit map has one entry per unit. A unit is small enough that
 // blocks of a few KiB and up can be rounded to units (at most 1 KiB wasted)
 // and share freed memory with blocks of every other size, and large enough
 // that the map costs 0.4% of the memory it describes.

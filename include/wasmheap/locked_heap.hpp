@@ -62,7 +62,7 @@ class LockedHeap {
     return heap_.remap(p, len, align, new_len);
   }
 
-  // Under the lock even though it only reads: the page map it reads can move
+  // Under the lock even though it only reads: the unit map it reads can move
   // when another thread's allocation grows it.
   std::size_t usable_size(const void* p) const noexcept {
     Guard guard(*this);
@@ -102,7 +102,7 @@ class LockedHeap {
   }
 
   // The inner heap without the lock, for what it allows then (CachedHeap's
-  // reads of the page map, Heap::block_class_unlocked).
+  // reads of the unit map, Heap::block_class_unlocked).
   InnerHeap& without_lock() noexcept { return heap_; }
 
 #if defined(WASMHEAP_COUNT_LOCKS)

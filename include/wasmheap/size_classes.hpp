@@ -23,9 +23,9 @@
 
 namespace wasmheap {
 
-// The seed's mapping: one class per power of two from 8 B to 32 KiB. Unlike the
-// seed, no word of the slot is reserved for the free-list link (a free slot holds
-// its own link), so a 16 B request takes a 16 B slot.
+// Zig's WasmAllocator's mapping: one class per power of two from 8 B to 32 KiB.
+// Unlike Zig's, no word of the slot is reserved for the free-list link (a free
+// slot holds its own link), so a 16 B request takes a 16 B slot.
 struct PowerOfTwoClasses {
   static constexpr std::size_t min_slot = 8;
   static constexpr unsigned count = 13;  // 8 B << 12 == 32 KiB

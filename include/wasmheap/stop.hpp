@@ -65,4 +65,26 @@ class StopLine {
   StopLine().text(what).text(" ").address(p).stop();
 }
 
+// A precondition or invariant the code relies on, checked where asserts are
+// on: WASMHEAP_ASSERTS=1, the default in builds without NDEBUG (CMake's
+// Debug: the host-asan and wasm32-wasi-debug presets). Elsewhere the
+// condition is not evaluated at all, so release code pays nothing.
+#if !defined(WASMHEAP_ASSERTS)
+#if defined(NDEBUG)
+#define WASMHEAP_ASSERTS 0
+#else
+#define WASMHEAP_ASSERTS 1
+#endif
+#endif
+#if WASMHEAP_ASSERTS
+#define WASMHEAP_ASSERT(condition) \
+  ((condition) ? void() : ::wasmheap::assert_failed(#condition, __FILE__, __LINE__))
+[[noreturn, gnu::cold, gnu::noinline]] inline void assert_failed(const char* condition, const char* file,
+                                                                 unsigned line) noexcept {
+  StopLine().text("assertion failed: ").text(condition).text(" (").text(file).text(":").decimal(line).text(")").stop();
+}
+#else
+#define WASMHEAP_ASSERT(condition) ((void)0)
+#endif
+
 }  // namespace wasmheap

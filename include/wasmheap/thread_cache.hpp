@@ -5,15 +5,15 @@
 // Allocation path: malloc(n) finds n's class by arithmetic, as Heap does, and
 // pops a slot from this thread's list for the class; only an empty list takes
 // the heap's lock, to fetch a batch of free slots (half the list's limit).
-// Free path: free(p) reads p's class from the page map without the lock (a
-// seqlock read, PageRuns::entry_unlocked) and pushes p on this thread's list
+// Free path: free(p) reads p's class from the unit map without the lock (a
+// seqlock read, UnitRuns::entry_unlocked) and pushes p on this thread's list
 // for the class, whichever thread allocated it; only a full list takes the
 // lock, to set its older half aside for this thread (set_aside). Larger
 // slots, big blocks, resize, realloc, stats and check take the lock, as in
 // LockedHeap.
 //
 // Why caches of slots per thread rather than per-thread heaps that own slabs
-// (mimalloc's way): the slabs, their page map and the sweep stay exactly the
+// (mimalloc's way): the slabs, their unit map and the sweep stay exactly the
 // single-threaded heap's, and a slot freed by another thread needs no way
 // home (it simply joins the freeing thread's cache). See docs/threads.md.
 //
@@ -42,7 +42,7 @@
 namespace wasmheap {
 
 // A memory backend shared by threads (the heap over it is a CachedHeap's):
-// the page layer then keeps its map readable without the lock, and the heap
+// the unit layer then keeps its map readable without the lock, and the heap
 // calls before_growth() with its lock held before memory grows.
 template <class Memory>
 class SharedMemory : public Memory {
@@ -77,9 +77,8 @@ class CachedHeap {
   static constexpr unsigned class_count = InnerHeap::class_count;
   // Classes of slots up to a unit (1 KiB) are cached; larger slots and big
   // blocks are taken and freed under the lock. Few larger slots would fit in
-  // a cache, and caching them cost more than it saved (bench/threads,
-  // fifo_mixed_1t: twice as slow as the lock alone, every free of one
-  // filling the cache and sending every class's older half back).
+  // a cache, and each free of one fills it and sends every class's older
+  // half back: caching them cost more than it saved (docs/design-log.md).
   static constexpr unsigned cached_classes = [] {
     unsigned c = 0;
     while (c < class_count && class_policy::slot_size(c) <= unit_size) ++c;
@@ -257,9 +256,9 @@ class CachedHeap {
     return table;
   }();
   // And at most a page in all classes, so a thread that stops calling the
-  // heap pins no more: past it, every class sets its older half aside. (With
-  // 32 KiB, the same two threads passed it over and over: a dozen classes
-  // half full fill it.)
+  // heap pins no more: past it, every class sets its older half aside. Room
+  // for a dozen classes half full, so that busy threads do not pass it over
+  // and over (docs/design-log.md).
   static constexpr std::size_t cache_bytes = 65536;
 
   InnerHeap& heap() noexcept { return locked_.without_lock(); }

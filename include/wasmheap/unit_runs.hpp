@@ -1,4 +1,4 @@
-// The page layer: hands out runs of whole 1 KiB units (for slabs and big
+// The unit layer: hands out runs of whole 1 KiB units (for slabs and big
 // blocks) and takes them back, over a memory backend that can only grow, and
 // only by 64 KiB pages.
 //
@@ -11,11 +11,11 @@
 //   memory (memory.grow extends the heap contiguously), and shrink in place.
 //
 // Free runs keep their links in their own first unit; their lengths live in the
-// page map at both ends (boundary tags), which is how a freed run finds its left
+// unit map at both ends (boundary tags), which is how a freed run finds its left
 // neighbour's start. Runs up to 32 units have a bin per length; longer ones, a
 // bin per quarter of a power of two.
 //
-// The page map grows with the heap (see page_map.hpp): once the heap outgrows
+// The unit map grows with the heap (see unit_map.hpp): once the heap outgrows
 // the map inside the heap object, the map takes the heap's last units, and
 // whenever memory grows, it moves up to the new top, so free runs below it
 // merge whole and a block below can grow in place. Memory grows by at least
@@ -25,9 +25,10 @@
 #pragma once
 
 #include <wasmheap/checked.hpp>
+#include <wasmheap/concepts.hpp>
 #include <wasmheap/layout.hpp>
-#include <wasmheap/page_map.hpp>
 #include <wasmheap/stop.hpp>
+#include <wasmheap/unit_map.hpp>
 
 #include <algorithm>
 #include <bit>
@@ -38,22 +39,27 @@
 
 namespace wasmheap {
 
-// Which end of a free run a request takes (PageRuns::take).
+// Which end of a free run a request takes (UnitRuns::take).
 enum class RunEnd { low, high };
+// Whether a request may grow memory when no free run fits (UnitRuns::take).
+enum class Growth { allowed, forbidden };
+// Where new pages may lie (UnitRuns::grow_top_run): right after the heap's
+// top only (to extend a run that ends there), or anywhere above it.
+enum class Placement { contiguous, anywhere };
 
 // A memory backend under a heap that threads call at once, some calls
-// without the heap's lock (SharedMemory, thread_cache.hpp): the page layer
+// without the heap's lock (SharedMemory, thread_cache.hpp): the unit layer
 // then lets them read the map (entry_unlocked).
 template <class Memory>
 inline constexpr bool is_shared_memory = requires { requires Memory::shared; };
 
-template <class Memory>
-class PageRuns {
+template <MemoryBackend Memory>
+class UnitRuns {
  public:
   static constexpr bool shared = is_shared_memory<Memory>;
-  using Map = BasicPageMap<shared>;
+  using Map = BasicUnitMap<shared>;
 
-  constexpr explicit PageRuns(Memory memory) noexcept : memory_(std::move(memory)) {}
+  constexpr explicit UnitRuns(Memory memory) noexcept : memory_(std::move(memory)) {}
 
   Memory& memory() noexcept { return memory_; }
   const Memory& memory() const noexcept { return memory_; }
@@ -83,8 +89,10 @@ class PageRuns {
     return generation % 2 == 0 && shared::load_relaxed(geometry_) == generation;
   }
 
-  // Index of the unit holding p. Meaningful only when owns(p).
+  // Index of the unit holding p, which lies at or above the heap's first unit
+  // (in the heap, or in memory just grown above its top).
   std::uint32_t unit_of(const void* p) const noexcept {
+    WASMHEAP_ASSERT(reinterpret_cast<std::uintptr_t>(p) >= origin_);
     return static_cast<std::uint32_t>((reinterpret_cast<std::uintptr_t>(p) - origin_) >> unit_shift);
   }
   // Where p lies inside its unit (units start at multiples of unit_size).
@@ -113,20 +121,20 @@ class PageRuns {
   std::uint32_t top() const noexcept { return top_; }
 
   // A run of n units starting at an address aligned to `align` bytes, marked in
-  // the map as a big block of n units; nullptr when memory cannot (or,
-  // without may_grow, must not) grow enough. The units come from the low end of the
+  // the map as a big block of n units; nullptr when memory cannot (or, with
+  // Growth::forbidden, must not) grow enough. The units come from the low end of the
   // free run they fit best, or with RunEnd::high, from its high end unless it
   // is the top run, which memory growth extends: a block at its low end can
   // grow in place into the rest.
   std::byte* take(std::size_t n, std::size_t align = unit_size, RunEnd end = RunEnd::low,
-                  bool may_grow = true) noexcept {
+                  Growth growth = Growth::allowed) noexcept {
     std::size_t slack = align > unit_size ? (align >> unit_shift) - 1 : 0;
     if (n == 0 || n + slack > max_units) return nullptr;
     auto span = static_cast<std::uint32_t>(n + slack);
     start();
     std::uint32_t first = 0;
     if (!best_fit(span, first)) {
-      if (!may_grow || !grow_top_run(span, false)) return nullptr;
+      if (growth == Growth::forbidden || !grow_top_run(span, Placement::anywhere)) return nullptr;
       first = free_top() - map_.value(free_top() - 1);
     }
     if (first + map_.value(first) == free_top()) end = RunEnd::low;
@@ -135,29 +143,31 @@ class PageRuns {
     auto aligned = (reinterpret_cast<std::uintptr_t>(address_of(first)) + align - 1) & ~(std::uintptr_t{align} - 1);
     std::uint32_t block = unit_of(reinterpret_cast<void*>(aligned));
     auto units = static_cast<std::uint32_t>(n);
-    map_.set(block, PageKind::big, units);
+    map_.set(block, UnitKind::big, units);
     if (block > first) give(first, block - first);
     if (block + units < first + span) give(block + units, first + span - block - units);
     return address_of(block);
   }
 
-  // Returns the run [first, first + n) to the free runs, merged with free neighbours.
-  // Units after the first must be marked interior.
+  // Returns the run [first, first + n) to the free runs, merged with free
+  // neighbours. Units after the first are marked interior.
   void give(std::uint32_t first, std::uint32_t n) noexcept {
+    WASMHEAP_ASSERT(n > 0 && first + n <= top_);
+    WASMHEAP_ASSERT(n == 1 || map_.is(first + n - 1, UnitKind::interior));
     std::uint32_t start = first, len = n, end = first + n;
-    if (start > 0 && map_.is(start - 1, PageKind::free)) {
+    if (start > 0 && map_.is(start - 1, UnitKind::free)) {
       std::uint32_t left = map_.value(start - 1);
       unlink(start - left);
-      map_.set(start - 1, PageKind::interior);
-      map_.set(start, PageKind::interior);
+      map_.set(start - 1, UnitKind::interior);
+      map_.set(start, UnitKind::interior);
       start -= left;
       len += left;
     }
-    if (end < top_ && map_.is(end, PageKind::free)) {
+    if (end < top_ && map_.is(end, UnitKind::free)) {
       std::uint32_t right = map_.value(end);
       unlink(end);
-      map_.set(end - 1, PageKind::interior);
-      map_.set(end, PageKind::interior);
+      map_.set(end - 1, UnitKind::interior);
+      map_.set(end, UnitKind::interior);
       len += right;
     }
     add_free(start, len);
@@ -167,42 +177,44 @@ class PageRuns {
   // a free right neighbour, and past the top of memory if the block (or that
   // neighbour) ends there.
   bool extend(std::uint32_t first, std::uint32_t n, std::uint32_t new_n) noexcept {
+    WASMHEAP_ASSERT(map_.is(first, UnitKind::big) && map_.value(first) == n && new_n > n);
     std::uint32_t end = first + n, need = new_n - n;
-    std::uint32_t right = end < top_ && map_.is(end, PageKind::free) ? map_.value(end) : 0;
-    if (right < need && (end + right != free_top() || !grow_top_run(need, true))) return false;
-    map_.set(take_from_free_run(end, need, RunEnd::low), PageKind::interior);
-    map_.set(first, PageKind::big, new_n);
+    std::uint32_t right = end < top_ && map_.is(end, UnitKind::free) ? map_.value(end) : 0;
+    if (right < need && (end + right != free_top() || !grow_top_run(need, Placement::contiguous))) return false;
+    map_.set(take_from_free_run(end, need, RunEnd::low), UnitKind::interior);
+    map_.set(first, UnitKind::big, new_n);
     return true;
   }
 
-  // Shrinks the big block at `first` from n to new_n (>= 1) units, freeing the tail.
+  // Shrinks the big block at `first` from n to new_n units, freeing the tail.
   void shrink(std::uint32_t first, std::uint32_t n, std::uint32_t new_n) noexcept {
-    map_.set(first, PageKind::big, new_n);
+    WASMHEAP_ASSERT(map_.is(first, UnitKind::big) && map_.value(first) == n && new_n >= 1 && new_n < n);
+    map_.set(first, UnitKind::big, new_n);
     give(first + new_n, n - new_n);
   }
 
   // Walks every unit below the top and every bin; returns the first
-  // inconsistency found, or nullptr if the page layer is sound.
+  // inconsistency found, or nullptr if the unit layer is sound.
   const char* check() const noexcept {
-    if (top_ > map_.capacity()) return "page map does not cover the heap";
-    if (!map_.is_inline() && !map_.is(free_top(), PageKind::page_map)) return "page map not at the heap's top";
+    if (top_ > map_.capacity()) return "unit map does not cover the heap";
+    if (!map_.is_inline() && !map_.is(free_top(), UnitKind::map)) return "unit map not at the heap's top";
     std::uint32_t free_runs = 0;
     for (std::uint32_t unit = 0; unit < top_;) {
-      PageKind kind = map_.kind(unit);
-      bool is_run = kind == PageKind::big || kind == PageKind::free || kind == PageKind::page_map;
+      UnitKind kind = map_.kind(unit);
+      bool is_run = kind == UnitKind::big || kind == UnitKind::free || kind == UnitKind::map;
       std::uint32_t len = is_run ? map_.value(unit) : 1;
-      if (kind == PageKind::page_map && (map_.is_inline() || unit != free_top() || unit + len != top_))
-        return "page-map units other than the map's, at the top";
-      if (kind == PageKind::interior) return "interior unit outside any run";
+      if (kind == UnitKind::map && (map_.is_inline() || unit != free_top() || unit + len != top_))
+        return "map units other than the map's, at the top";
+      if (kind == UnitKind::interior) return "interior unit outside any run";
       if (len == 0 || unit + len > top_) return "run passes the top of memory";
       for (std::uint32_t i = 1; i + 1 < len; ++i)
-        if (!map_.is(unit + i, PageKind::interior)) return "run unit not marked interior";
-      if (kind == PageKind::free) {
-        if (len > 1 && (!map_.is(unit + len - 1, PageKind::free) || map_.value(unit + len - 1) != len))
+        if (!map_.is(unit + i, UnitKind::interior)) return "run unit not marked interior";
+      if (kind == UnitKind::free) {
+        if (len > 1 && (!map_.is(unit + len - 1, UnitKind::free) || map_.value(unit + len - 1) != len))
           return "free run's tail does not match its head";
-        if (unit > 0 && map_.is(unit - 1, PageKind::free)) return "free runs left unmerged";
+        if (unit > 0 && map_.is(unit - 1, UnitKind::free)) return "free runs left unmerged";
         ++free_runs;
-      } else if (kind == PageKind::big && len > 1 && !map_.is(unit + len - 1, PageKind::interior)) {
+      } else if (kind == UnitKind::big && len > 1 && !map_.is(unit + len - 1, UnitKind::interior)) {
         return "big block's last unit not marked interior";
       }
       unit += len;
@@ -215,7 +227,7 @@ class PageRuns {
       for (const FreeRun* run = bins_[b]; run != nullptr; prev = run, run = run->next) {
         if (++binned > free_runs) return "free list longer than the free runs (cycle?)";
         std::uint32_t unit = unit_of(run);
-        if (unit >= top_ || !map_.is(unit, PageKind::free)) return "binned run is not free";
+        if (unit >= top_ || !map_.is(unit, UnitKind::free)) return "binned run is not free";
         if (bin_of(map_.value(unit)) != b) return "free run in the wrong bin";
         if (run->prev != prev) return "free list back link broken";
       }
@@ -296,8 +308,8 @@ class PageRuns {
 
   // Marks [first, first + len) free at both ends and files it in its bin.
   void add_free(std::uint32_t first, std::uint32_t len) noexcept {
-    map_.set(first, PageKind::free, len);
-    map_.set(first + len - 1, PageKind::free, len);
+    map_.set(first, UnitKind::free, len);
+    map_.set(first + len - 1, UnitKind::free, len);
     FreeRun* run = run_at(first);
     unsigned b = bin_of(len);
     FreeRun*& head = bins_[b];
@@ -337,7 +349,7 @@ class PageRuns {
   bool is_run_head(const FreeRun* r) const noexcept {
     if (!owns(r) || offset_in_unit(r) != 0) return false;
     std::uint32_t unit = unit_of(r), len = map_.value(unit), last = unit + len - 1;
-    return map_.is(unit, PageKind::free) && len != 0 && last < top_ && map_.is(last, PageKind::free) &&
+    return map_.is(unit, UnitKind::free) && len != 0 && last < top_ && map_.is(last, UnitKind::free) &&
            map_.value(last) == len;
   }
 
@@ -401,7 +413,7 @@ class PageRuns {
       return first;
     }
     if (len > n) add_free(first, len - n);
-    if (n > 1) map_.set(last, PageKind::interior);
+    if (n > 1) map_.set(last, UnitKind::interior);
     return last + 1 - n;
   }
 
@@ -416,22 +428,22 @@ class PageRuns {
   // last units of the new pages, with an entry for every unit up to there:
   // it moves up with each growth (its old units are freed), so it never
   // stands between free runs, and it costs 0.4% of the heap. With
-  // `contiguous`, fails unless the new pages follow the heap's top (memory
-  // grown by someone else lies between); without, the heap's top moves past
-  // the foreign pages.
+  // Placement::contiguous, fails unless the new pages follow the heap's top
+  // (memory grown by someone else lies between); with Placement::anywhere,
+  // the heap's top moves past the foreign pages.
   //
   // Memory grows by what the request lacks, but by at least a 32nd of the
   // heap: a growth costs the engine far more than its pages (V8 also does
-  // garbage-collector work on each), so a heap grown by a page at a time
-  // spent a third of SQLite's time here; and each growth moves the map. The
+  // garbage-collector work on each; docs/design-log.md), and each growth
+  // moves the map. The
   // extra is at most a 32nd of the heap, free at its top for what comes
   // next; if memory cannot grow that much, it grows by what is needed.
-  bool grow_top_run(std::uint32_t n, bool contiguous) noexcept {
+  bool grow_top_run(std::uint32_t n, Placement placement) noexcept {
     std::size_t old_end = memory_units();
     std::uint32_t old_top = top_, old_map = free_top();
     bool at_top = old_end == old_top;
-    if (contiguous && !at_top) return false;
-    std::uint32_t tail = at_top && old_map > 0 && map_.is(old_map - 1, PageKind::free) ? map_.value(old_map - 1) : 0;
+    if (placement == Placement::contiguous && !at_top) return false;
+    std::uint32_t tail = at_top && old_map > 0 && map_.is(old_map - 1, UnitKind::free) ? map_.value(old_map - 1) : 0;
     // The free run after growth starts at that free tail, or at the new
     // pages. Memory grows by whole pages to `end`, enough for n units of that
     // run and, above them, the map, whose size depends on `end`.
@@ -454,7 +466,7 @@ class PageRuns {
     ++work_.grows;
     bool map_moves = map_units_at(end) != 0;
     // Memory grown by someone else since it was measured: those pages are foreign now.
-    if (unit_of(fresh) != old_end) return grow_top_run(n, contiguous);
+    if (unit_of(fresh) != old_end) return grow_top_run(n, placement);
     std::uint32_t free_start = at_top ? old_map : static_cast<std::uint32_t>(old_end), free_end = 0;
     {
       GeometryChange change(*this);
@@ -471,16 +483,15 @@ class PageRuns {
   // Moves the map to the last units below the heap's top, with an entry for
   // every unit up to there, and returns its first unit. Its old units keep
   // their entries (the caller frees them). Sized exactly, the map changes
-  // size with most growths; with room for a quarter more units, the
-  // benchmark's large_alloc_free grew memory by 443 pages instead of 433, and
-  // with other margins by anything from 419 to 450: which free runs big
-  // blocks land in is that sensitive to where the top run ends.
+  // size with most growths; no margin of room did better, since which free
+  // runs big blocks land in is sensitive to where the top run ends
+  // (docs/design-log.md).
   std::uint32_t move_map_to_top() noexcept {
     std::uint32_t units = map_units(top_), first = top_ - units;
     work_.map_units_moved += map_units(map_.capacity());
     map_.move_to(reinterpret_cast<std::uint32_t*>(address_of(first)), top_);
     mark_interior(first + 1, top_);
-    map_.set(first, PageKind::page_map, units);
+    map_.set(first, UnitKind::map, units);
     return first;
   }
 
@@ -489,7 +500,7 @@ class PageRuns {
   }
 
   void mark_interior(std::uint32_t from, std::uint32_t to) noexcept {
-    for (std::uint32_t unit = from; unit < to; ++unit) map_.set(unit, PageKind::interior);
+    for (std::uint32_t unit = from; unit < to; ++unit) map_.set(unit, UnitKind::interior);
   }
 
   static constexpr std::size_t growth_fraction = 32;  // memory grows by at least 1/32 of the heap
@@ -500,7 +511,7 @@ class PageRuns {
   // and after. Without, this is nothing.
   class GeometryChange {
    public:
-    explicit GeometryChange(PageRuns& runs) noexcept : runs_(runs) {
+    explicit GeometryChange(UnitRuns& runs) noexcept : runs_(runs) {
       if constexpr (shared) {
         __atomic_store_n(&runs_.geometry_, runs_.geometry_ + 1, __ATOMIC_RELAXED);
         __atomic_thread_fence(__ATOMIC_RELEASE);  // odd before anything it guards changes
@@ -513,7 +524,7 @@ class PageRuns {
     GeometryChange& operator=(const GeometryChange&) = delete;
 
    private:
-    PageRuns& runs_;
+    UnitRuns& runs_;
   };
   template <class T>
   static void set_shared(T& word, T value) noexcept {

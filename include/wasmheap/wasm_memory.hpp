@@ -94,7 +94,7 @@ class WasmMemory {
     return reinterpret_cast<std::byte*>(start);
   }
 
-  // Memory as far as the page layer may assume it exists: to the break,
+  // Memory as far as the unit layer may assume it exists: to the break,
   // rounded up to a page. Pages above the break that Emscripten grew in
   // advance stay for the next growth, the heap's or sbrk's.
   std::size_t size_pages() const noexcept {

@@ -41,7 +41,7 @@ int wasmheap_resize(void* p, size_t len, size_t align, size_t new_len);
 void* wasmheap_remap(void* p, size_t len, size_t align, size_t new_len);
 /* Frees p, allocated (or last resized) with this len and align. NULL is a no-op. */
 void wasmheap_free(void* p, size_t len, size_t align);
-/* Bytes usable at p (its slot or page run); 0 for NULL or foreign pointers. */
+/* Bytes usable at p (its slot or unit run); 0 for NULL or foreign pointers. */
 size_t wasmheap_usable_size(const void* p);
 /* Counts the live small blocks by walking the free lists: it costs as much as
  * they are long. */
@@ -88,7 +88,7 @@ struct wasmheap_class_summary {
 
 struct wasmheap_fragmentation {
   size_t heap_bytes;        /* from the heap's first unit to its top */
-  size_t map_bytes;         /* units holding the page map (0 while it is inline) */
+  size_t map_bytes;         /* units holding the unit map (0 while it is inline) */
   size_t foreign_bytes;     /* units below the top grown by someone else (sbrk) */
   size_t slab_bytes;
   size_t big_bytes;         /* units of live big blocks */
@@ -149,7 +149,7 @@ struct wasmheap_mallinfo {
   size_t hblkhd;   /* 0 */
   size_t usmblks;  /* highest arena so far (memory never shrinks: arena) */
   size_t fsmblks;  /* bytes of the free small slots */
-  size_t uordblks; /* bytes of live blocks and of the page map */
+  size_t uordblks; /* bytes of live blocks and of the unit map */
   size_t fordblks; /* arena - uordblks: everything free */
   size_t keepcost; /* bytes of the free run at the top */
 };

@@ -235,7 +235,7 @@ class Model {
 
   // What a request must do: fail if it is invalid or impossible, succeed if
   // the pages it could need still fit under the cap, else either. Growing
-  // past what the page map covers also grows memory for the map, 4 B per
+  // past what the unit map covers also grows memory for the map, 4 B per
   // unit up to the new top (at most two pages more than that, rounding).
   Expect expect(std::size_t len, std::size_t align) const {
     if (!is_power_of_two(align)) return Expect::failure;

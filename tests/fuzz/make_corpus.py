@@ -10,7 +10,7 @@ Other files in corpus/ are inputs the fuzzer found, kept as regression tests
 (empty_slabs_under_cap: after every block is freed, both pages under a
 two-page cap are empty slabs of other classes, and a 16 B request arrives;
 map_grows_for_failed_request: under a two-page cap, a request aligned to
-2 GiB fails, and the page map has grown into both pages first).
+2 GiB fails, and the unit map has grown into both pages first).
 """
 import os
 import random

@@ -69,7 +69,7 @@ TYPED_TEST(HardeningDeathTest, DoubleFreeWithFreesBetweenStopsTheNextWalk) {
 }
 
 // A free slot's link overwritten with an address outside the heap: the
-// sweep of empty slabs, which writes to the page map for every slot it meets,
+// sweep of empty slabs, which writes to the unit map for every slot it meets,
 // stops there.
 TYPED_TEST(HardeningDeathTest, OverwrittenFreeSlotLinkStopsTheSweep) {
   auto heap = this->make_heap();

@@ -148,7 +148,7 @@ try {
   }
 
   // Hovering a cell tells what holds it: a big block's last unit, a slab's
-  // first, a free run's, a page map unit.
+  // first, a free run's, a unit map unit.
   const last = snapshots.length - 1;
   await page.evaluate(`wasmheapInspector.select(${last})`);
   const s = snapshots[last];
@@ -158,7 +158,7 @@ try {
   if (bigFirst >= 0) samples.push({ u: bigFirst + (s.entries[bigFirst] & 0x0fffffff) - 1, title: 'big block', run: s.entries[bigFirst] & 0x0fffffff });
   if (find(1) >= 0) samples.push({ u: find(1), title: 'slab' });
   if (find(4) >= 0) samples.push({ u: find(4), title: 'free run', run: s.entries[find(4)] & 0x0fffffff });
-  if (find(6) >= 0) samples.push({ u: find(6), title: 'page map' });
+  if (find(6) >= 0) samples.push({ u: find(6), title: 'unit map' });
   for (const { u, title, run } of samples) {
     await page.evaluate(`wasmheapInspector.revealUnit(${u})`);
     const c = await page.evaluate(`wasmheapInspector.cellCentre(${u})`);

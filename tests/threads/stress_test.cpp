@@ -109,7 +109,7 @@ class Stress {
   };
 
   // Mostly small blocks of every class, some near the biggest slot, a few
-  // spanning several pages (they move through the page layer).
+  // spanning several pages (they move through the unit layer).
   std::size_t random_len(Worker& w) {
     unsigned r = w.pick(100);
     if (r < 2) return w.pick(4);

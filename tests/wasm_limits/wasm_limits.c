@@ -192,7 +192,7 @@ static void realloc_across_2gib(void) {
 
 /* Alignments of 512 MiB and 2 GiB, the largest wasm32 can have below 4 GiB.
  *
- * How the heap does it (PageRuns::take in include/wasmheap/page_runs.hpp): a
+ * How the heap does it (UnitRuns::take in include/wasmheap/unit_runs.hpp): a
  * request of n units aligned to A > 1 KiB takes a span of n + A/1KiB - 1
  * units from one free run (growing memory for it if no run is long enough),
  * keeps the aligned part and gives both ends back. So an alignment of 2 GiB
@@ -240,7 +240,7 @@ static void huge_alignments(void) {
   free(p);
 
   /* A 2 GiB-aligned block of 2 GiB - 64 KiB would end 64 KiB below 4 GiB,
-   * where the heap keeps its page map (16 MiB for 4 GiB) at the top of
+   * where the heap keeps its unit map (16 MiB for 4 GiB) at the top of
    * memory: the heap need not manage it, but whatever it answers must be
    * sound. */
   const size_t too_long = two_gib - WASM_PAGE;
@@ -269,7 +269,7 @@ static void impossible_requests(void) {
   errno = 0;
   CHECK_ENOMEM(malloc(SIZE_MAX - 100), "malloc(4 GiB - 101)");
   /* The largest size the heap tries (every page but one) still cannot fit:
-   * the program's data lies below the heap, and the page map above it. */
+   * the program's data lies below the heap, and the unit map above it. */
   errno = 0;
   CHECK_ENOMEM(malloc(SIZE_MAX - WASM_PAGE + 1), "malloc(4 GiB - 64 KiB)");
   errno = 0;
@@ -328,7 +328,7 @@ static void fill_with(size_t size) {
 /* Memory filled to its last page: malloc fails with ENOMEM, the heap stays
  * sound and, once freed, fully usable. */
 static void fill_memory(void) {
-  /* Each time memory grows, the heap moves its page map (0.4% of the heap,
+  /* Each time memory grows, the heap moves its unit map (0.4% of the heap,
    * up to 16 MiB) to the new top: growing memory a MiB at a time all the way
    * to 4 GiB copies about 32 GiB of map and took 50 s. So memory first grows
    * in one step, for a block that is freed at once, to 128 MiB below 4 GiB:
@@ -342,7 +342,7 @@ static void fill_memory(void) {
 
   fill_with(MiB);
   size_t mib_blocks = block_count, mib_pages = memory_pages();
-  /* At most what the next 1 MiB block and the page map's growth lacked (17
+  /* At most what the next 1 MiB block and the unit map's growth lacked (17
    * pages) can be left below 4 GiB. */
   CHECK(mib_pages + (MiB + WASM_PAGE) / WASM_PAGE >= MAX_PAGES,
         "1 MiB blocks stopped fitting with memory at %zu of %zu pages", mib_pages, MAX_PAGES);

@@ -15,7 +15,7 @@
   const KNOWN_VERSION = 1;
   const MIN_HEADER_WORDS = 18;
   const KIND = { UNUSED: 0, SLAB: 1, BIG: 2, BIG_INTERIOR: 3, FREE: 4, FREE_INTERIOR: 5, MAP: 6 };
-  const KIND_NAMES = ['unused', 'slab', 'big block', 'big block', 'free run', 'free run', 'page map'];
+  const KIND_NAMES = ['unused', 'slab', 'big block', 'big block', 'free run', 'free run', 'unit map'];
   const RUN_BUCKETS = 23;
 
   // ---- Reading ------------------------------------------------------------
@@ -153,7 +153,7 @@
           break;
         }
         case KIND.MAP: {
-          if (d !== 0) problem(`unit ${u}: page map unit ${d} without its first unit`);
+          if (d !== 0) problem(`unit ${u}: unit map unit ${d} without its first unit`);
           while (u + len < n && t[u + len] >>> 28 === KIND.MAP && (t[u + len] & 0x0fffffff) === len) ++len;
           kindUnits.map += len;
           break;
@@ -171,7 +171,7 @@
       u += len;
     }
 
-    // The free run at the top: the last run but the page map's (which lives
+    // The free run at the top: the last run but the unit map's (which lives
     // in the heap's last units once it leaves the heap object).
     let top = n;
     while (top > 0 && t[top - 1] >>> 28 === KIND.MAP) --top;
@@ -604,7 +604,7 @@
         rows.push(['run', runText]);
         if (len * s.unitSize === a.figures.top_free_bytes && a.freeRuns.length && a.freeRuns[a.freeRuns.length - 1].first === first) rows.push(['', 'at the top of the heap']);
       } else if (kind === KIND.MAP) {
-        title = 'page map';
+        title = 'unit map';
         rows.push(['map', runText]);
       } else {
         title = 'foreign';
@@ -649,7 +649,7 @@
         ['slab', 'slab (hue: class, dim: empty)', `<span class="ramp" style="background:linear-gradient(90deg, ${slabColour(16, 0)}, ${slabColour(16, 1)} 45%, ${slabColour(1024, 1)} 75%, ${slabColour(16384, 1)})"></span>`, k.slab],
         ['big', 'big block', `<span class="swatch" style="background:${COLOURS.big}"></span>`, k.big],
         ['free', 'free run', `<span class="swatch" style="background:${COLOURS.free}"></span>`, k.free],
-        ['map', 'page map', `<span class="swatch" style="background:${COLOURS.map}"></span>`, k.map],
+        ['map', 'unit map', `<span class="swatch" style="background:${COLOURS.map}"></span>`, k.map],
         ['unused', 'foreign (not the heap’s)', `<span class="swatch" style="background:${COLOURS.unused};border-color:${COLOURS.unusedHatch}"></span>`, k.unused],
       ];
       el.legend.innerHTML = entries.map(([key, label, sw, units]) =>
@@ -676,7 +676,7 @@
         sep,
         figure('slab_bytes', 'in slabs', f.slab_bytes, bytes(f.slab_bytes), `${int(f.slabs)} slabs`),
         figure('big_bytes', 'in big blocks', f.big_bytes, bytes(f.big_bytes), `${int(f.big_blocks)} blocks`),
-        figure('map_bytes', 'page map', f.map_bytes, bytes(f.map_bytes), f.map_bytes ? '' : 'inline'),
+        figure('map_bytes', 'unit map', f.map_bytes, bytes(f.map_bytes), f.map_bytes ? '' : 'inline'),
         figure('foreign_bytes', 'foreign', f.foreign_bytes, bytes(f.foreign_bytes)),
         sep,
         figure('free_runs', 'free runs', f.free_runs, int(f.free_runs)),
