@@ -40,11 +40,7 @@
 namespace wasmheap {
 
 // The size-class policy is chosen at build time (CMake: WASMHEAP_CLASS_POLICY).
-#if defined(WASMHEAP_POW2_CLASSES)
-using GlobalClasses = PowerOfTwoClasses;
-#else
-using GlobalClasses = QuarterClasses;
-#endif
+using GlobalClasses = LibraryClasses;
 
 #if defined(__wasm__)
 using GlobalMemory = WasmMemory;

@@ -2,7 +2,7 @@
 // whose simulated memory starts the way the benchmark's wasm module does (43
 // pages of program data and stack, the last 16,112 bytes of them free), and
 // through the malloc family wasmheap ships: the same templates
-// (src/malloc_family.hpp) that give libwasmheap's malloc, calloc, realloc,
+// (<wasmheap/malloc_family.hpp>) that give libwasmheap's malloc, calloc, realloc,
 // aligned_alloc and posix_memalign their semantics, here over the replay's
 // heap instead of the global one, and operator new and delete as
 // src/new_delete.cpp makes them. Same workload source, same allocator code,
@@ -22,9 +22,9 @@
 // wasm32-wasi, where pointers and std::string have their wasm sizes, so
 // cxx_containers' pages are the benchmark's too; on a 64-bit host its nodes
 // are larger, and so are its pages.
-#include "malloc_family.hpp"  // wasmheap's src/
 
 #include <wasmheap/heap.hpp>
+#include <wasmheap/malloc_family.hpp>
 #include <wasmheap/simulated_memory.hpp>
 
 #include <cstdio>
@@ -84,7 +84,7 @@ class ModuleMemory {
 constexpr std::size_t module_pages = 43, module_free_bytes = 16112;
 
 // The global heap's class policy: the one this build of the library uses.
-using ReplayHeap = Heap<ModuleMemory, GlobalClasses>;
+using ReplayHeap = Heap<ModuleMemory, LibraryClasses>;
 ReplayHeap* heap = nullptr;
 // While a workload runs, operator new and delete (cxx_containers' allocator
 // calls them) use the replay heap too.

@@ -102,4 +102,13 @@ struct QuarterClasses {
   }();
 };
 
+// The policy libwasmheap is built with (CMake's WASMHEAP_CLASS_POLICY, which
+// defines WASMHEAP_POW2_CLASSES for every user of the library): for code that
+// must allocate exactly as the library does.
+#if defined(WASMHEAP_POW2_CLASSES)
+using LibraryClasses = PowerOfTwoClasses;
+#else
+using LibraryClasses = QuarterClasses;
+#endif
+
 }  // namespace wasmheap

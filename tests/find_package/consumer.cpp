@@ -1,22 +1,23 @@
-// Uses the installed headers (the heap template) and the installed library
-// (SimulatedMemory's out-of-line code), so both halves of the install are needed.
-#include <wasmheap/heap.hpp>
-#include <wasmheap/simulated_memory.hpp>
+// Uses the installed headers (the STL allocator, a template) and the installed
+// library (the C API under it), so both halves of the install are needed.
+#include <wasmheap/allocator.hpp>
+#include <wasmheap/wasmheap.h>
 
 #include <cstdio>
-#include <memory>
+#include <vector>
 
 int main() {
-  using Heap = wasmheap::Heap<wasmheap::SimulatedMemory>;
-  auto heap = std::make_unique<Heap>(wasmheap::SimulatedMemory(16));
-  void* small = heap->alloc(100, 8);
-  void* big = heap->alloc(3 * wasmheap::page_size, 1);
-  if (small == nullptr || big == nullptr) return 1;
-  // 100 B takes the default class policy's 112 B slot.
-  if (heap->usable_size(small) != 112 || heap->usable_size(big) != 3 * wasmheap::page_size) return 2;
-  heap->free(small);
-  heap->free(big);
-  if (heap->stats().blocks_live != 0 || heap->check() != nullptr) return 3;
+  wasmheap_stats before, during, after;
+  wasmheap_get_stats(&before);
+  {
+    std::vector<int, wasmheap::allocator<int>> numbers;
+    for (int i = 0; i < 10000; ++i) numbers.push_back(i);
+    wasmheap_get_stats(&during);
+    if (during.blocks_live != before.blocks_live + 1 || numbers[9999] != 9999) return 1;
+    if (wasmheap_usable_size(numbers.data()) < numbers.capacity() * sizeof(int)) return 2;
+  }
+  wasmheap_get_stats(&after);
+  if (after.blocks_live != before.blocks_live || wasmheap_check() != nullptr) return 3;
   std::puts("wasmheap consumer: ok");
   return 0;
 }

@@ -18,7 +18,7 @@
 //
 // Built with -fsanitize=fuzzer it is a libFuzzer target; built without, with
 // replay_main.cpp, it replays the files it is given (the committed corpus).
-#include "../../src/malloc_family.hpp"
+#include <wasmheap/malloc_family.hpp>
 #include "../test_heap.hpp"
 
 #include <algorithm>
