@@ -229,7 +229,7 @@ TEST(UnitRuns, AnExactFitIsTakenBeforeALargerRun) {
 namespace wasmheap::test {
 namespace {
 
-TEST(PageRunsMap, MovesToItsOwnUnitsWhenMemoryOutgrowsIt) {
+TEST(UnitMap, MovesToItsOwnUnitsWhenMemoryOutgrowsIt) {
   auto runs = std::make_unique<UnitRuns<SimulatedMemory>>(SimulatedMemory());
   EXPECT_TRUE(runs->map().is_inline());
   std::byte* a = runs->take(20 * P);
@@ -244,7 +244,7 @@ TEST(PageRunsMap, MovesToItsOwnUnitsWhenMemoryOutgrowsIt) {
   EXPECT_EQ(runs->memory().pages_grown(), 41u);
 }
 
-TEST(PageRunsMap, FloatsAtTheTopSoFreedRunsMergeWhole) {
+TEST(UnitMap, FloatsAtTheTopSoFreedRunsMergeWhole) {
   auto runs = std::make_unique<UnitRuns<SimulatedMemory>>(SimulatedMemory());
   std::byte* a = runs->take(10 * P);
   std::byte* b = runs->take(10 * P);  // passes the 16 pages the inline map covers
@@ -265,7 +265,7 @@ TEST(PageRunsMap, FloatsAtTheTopSoFreedRunsMergeWhole) {
   EXPECT_EQ(runs->check(), nullptr);
 }
 
-TEST(PageRunsMap, StepsAsideForABlockGrowingAtTheTop) {
+TEST(UnitMap, StepsAsideForABlockGrowingAtTheTop) {
   auto runs = std::make_unique<UnitRuns<SimulatedMemory>>(SimulatedMemory());
   std::byte* block = runs->take(25 * P);
   std::uint32_t first = runs->unit_of(block);
@@ -284,7 +284,7 @@ TEST(PageRunsMap, StepsAsideForABlockGrowingAtTheTop) {
   EXPECT_EQ(runs->check(), nullptr);
 }
 
-TEST(PageRunsMap, CostsLittleMoreThanItsShareOfMemory) {
+TEST(UnitMap, CostsLittleMoreThanItsShareOfMemory) {
   auto runs = std::make_unique<UnitRuns<SimulatedMemory>>(SimulatedMemory());
   for (int i = 0; i < 400; ++i) ASSERT_NE(runs->take(P), nullptr);
   // 400 pages take 25,600 entries (100 KiB, two pages): the map has an entry
@@ -294,7 +294,7 @@ TEST(PageRunsMap, CostsLittleMoreThanItsShareOfMemory) {
   EXPECT_EQ(runs->check(), nullptr);
 }
 
-TEST(PageRunsMap, HeapObjectStaysSmall) {
+TEST(UnitMap, HeapObjectStaysSmall) {
   // The map starts inside the heap object at 2 KiB, not at its 4 MiB maximum.
   EXPECT_LT(sizeof(Heap<SimulatedMemory, QuarterClasses>), std::size_t{8} * 1024);
 }
@@ -305,7 +305,7 @@ TEST(PageRunsMap, HeapObjectStaysSmall) {
 namespace wasmheap::test {
 namespace {
 
-TEST(PageRunsMap, CoversMemoryGrownBySomeoneElse) {
+TEST(UnitMap, CoversMemoryGrownBySomeoneElse) {
   auto runs = std::make_unique<UnitRuns<SimulatedMemory>>(SimulatedMemory());
   std::byte* block = runs->take(20 * P);
   ASSERT_NE(runs->memory().grow(200), nullptr);  // another user of memory.grow

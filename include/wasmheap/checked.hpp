@@ -136,9 +136,9 @@ struct HeapChecks {
     unsigned c = heap.block_class(p);
     unsigned claimed = is_power_of_two(align) ? Classes::class_of(len, align) : class_count + 1;
     std::uint32_t units = heap.map().value(heap.units_.unit_of(p));
-    // A small block's slot is of its length's class, or larger: of the next
-    // class when borrowed (Heap::alloc_from_elsewhere), of any when realloc
-    // shrank it in place for want of memory. A big block is its units
+    // A small block's slot is of its length's class, or larger: the class it
+    // borrows from (Heap::may_borrow), or any when realloc shrank it in place
+    // for want of memory. A big block is its units
     // (realloc may shrink one in place to a small length) and its address.
     bool matches = c < class_count ? claimed <= c : len <= max_block_size && Heap::big_block_units(len) == units;
     matches = matches && is_power_of_two(align) && reinterpret_cast<std::uintptr_t>(p) % align == 0;

@@ -2,7 +2,25 @@
 // slabs of a few 1 KiB units, one free list and one bump range per size class;
 // big requests take whole runs of units from the unit layer. The unit map tells,
 // from any pointer, which class or how many units its block has, so there are
-// no headers.
+// no headers. (The words are defined at the top of layout.hpp.)
+//
+// malloc(n) (src/malloc.cpp) is alloc(n, 1) on the global heap: the class
+// policy gives n's class c (size_classes.hpp); a small c pops the head of its
+// free list or, if empty, the next slot of its bump range (alloc_small); with
+// neither, a free slot one class larger is borrowed, or a new slab is cut
+// from units the unit layer takes from a free run or from new pages
+// (alloc_from_elsewhere, new_slab, take_units; unit_runs.hpp). A big request
+// takes its own run of units (alloc_big).
+//
+// free(p) reads the entry of p's unit in the unit map: a slab's names its class
+// and p's unit's place in it, and p must start one of its slots; a big
+// block's first unit names its length. A slot goes onto its class's free
+// list (push_free_slot), a run back to the unit layer, which merges it with
+// free neighbours (free_big, UnitRuns::give). Empty slabs go back to the unit
+// layer in sweeps, on slow paths only (sweep_empty_slabs).
+//
+// Reading order below: the API; what tools and thread caches use; then, in
+// private, the fast paths, slabs and sweeps, big blocks, and the checker.
 #pragma once
 
 #include <wasmheap/checked.hpp>
@@ -72,7 +90,7 @@ class Heap {
     if (!is_power_of_two(align)) [[unlikely]]
       return nullptr;
     unsigned c = Classes::class_of(len, align);
-    if (c < class_count) [[likely]]
+    if (is_small(c)) [[likely]]
       return alloc_small(c, align);
     return alloc_big(len, align, RunEnd::high);
   }
@@ -102,8 +120,8 @@ class Heap {
   bool resize(void* p, std::size_t len, std::size_t align, std::size_t new_len) noexcept {
     if constexpr (checked_build) Checks::sized_block(*this, p, len, align, "resize");
     unsigned c = block_class(p), new_c = Classes::class_of(new_len, align);
-    if (c < class_count) return new_c == c || new_c == Classes::class_of(len, align);
-    return c == class_count && new_c == class_count && resize_big(p, new_len);
+    if (is_small(c)) return new_c == c || new_c == Classes::class_of(len, align);
+    return is_block(c) && !is_small(new_c) && resize_big(p, new_len);
   }
 
   void* remap(void* p, std::size_t len, std::size_t align, std::size_t new_len) noexcept {
@@ -114,7 +132,7 @@ class Heap {
   // pointers that do not start a block.
   std::size_t usable_size(const void* p) const noexcept {
     unsigned c = block_class(p);
-    return c <= class_count ? block_size(p, c) : 0;
+    return is_block(c) ? block_size(p, c) : 0;
   }
 
   // C realloc over the unsized API: nullptr p allocates; the block stays in
@@ -125,17 +143,17 @@ class Heap {
     if (p == nullptr) return alloc(new_len, 1);
     if constexpr (checked_build) Checks::live_block(*this, p, "realloc");
     unsigned c = block_class(p);
-    if (c > class_count) return nullptr;
+    if (!is_block(c)) return nullptr;
     unsigned new_c = Classes::class_of(new_len, 1);
-    if (new_c == c && (c < class_count || resize_big(p, new_len))) return p;
+    if (new_c == c && (is_small(c) || resize_big(p, new_len))) return p;
     // A big block that moved may grow again: it goes where it can grow in place.
-    void* q = new_c < class_count ? alloc_small(new_c, 1) : alloc_big(new_len, 1, RunEnd::low);
+    void* q = is_small(new_c) ? alloc_small(new_c, 1) : alloc_big(new_len, 1, RunEnd::low);
     std::size_t size = block_size(p, c);
     if (q == nullptr) {
       // Out of memory for a smaller block: the block shrinks where it is
       // (a big one gives back its tail units), as a shrink must not fail.
       if (new_len > size) return nullptr;
-      if (c == class_count) resize_big(p, new_len);
+      if (!is_small(c)) resize_big(p, new_len);
       return p;
     }
     __builtin_memcpy(q, p, std::min(size, new_len));
@@ -272,6 +290,19 @@ class Heap {
   }
   static constexpr unsigned not_a_block = class_count + 1;
 
+  // What block_class says: a small block (a slot of a class), a big block
+  // (class_count), or not a block.
+  static constexpr bool is_small(unsigned c) noexcept { return c < class_count; }
+  static constexpr bool is_block(unsigned c) noexcept { return c <= class_count; }
+
+  // Borrowing: a request of class c whose class has no free slot at hand may
+  // get a free slot of class c + 1, which stays of its own class (see
+  // alloc_from_elsewhere); only if c's slabs hold several slots, so that a
+  // class with one slot per slab never takes twice its size. A block's slot
+  // is of its request's class or of the one it borrows from.
+  static constexpr bool may_borrow(unsigned c) noexcept { return c + 1 < class_count && slots_per_slab(c) > 1; }
+  static constexpr unsigned lender_of(unsigned c) noexcept { return c + 1; }
+
   // A slot for a request of class c aligned to align, as alloc gives it
   // (nullptr when out of memory), and up to `most` more free slots of class
   // c for the cache, linked through their first word from `spares` to
@@ -324,6 +355,37 @@ class Heap {
     FreeSlot* next;
   };
 
+  // ---- Fast paths: a slot from its class, a block back by its pointer ----
+
+  void* alloc_small(unsigned c, std::size_t align) noexcept {
+    void* p = free_slots_[c];
+    if (p != nullptr) {
+      free_slots_[c] = free_slots_[c]->next;
+      if constexpr (checked_build) Checks::slot_taken(*this, p, c);
+    } else if (bump_[c] != bump_end_[c]) {
+      p = bump_[c];
+      bump_[c] += Classes::slot_size(c);
+    } else {
+      return alloc_from_elsewhere(c, align);
+    }
+    return p;
+  }
+
+  // Freeing the slot at the head of its free list again, the commonest
+  // double free, would make it its own successor: every later request of the
+  // class would get that one slot. One comparison catches it. (A slot freed
+  // twice with other frees between is caught when a walk of the list meets
+  // the cycle, or at once by the checked build.)
+  void push_free_slot(void* p, unsigned c) noexcept {
+    auto* slot = static_cast<FreeSlot*>(p);
+    if (slot == free_slots_[c]) [[unlikely]]
+      stop("double free of", p);
+    slot->next = free_slots_[c];
+    free_slots_[c] = slot;
+    ++frees_since_sweep_;
+    if constexpr (checked_build) Checks::slot_freed(slot, c);
+  }
+
   // The small class of the block that starts at p, from the map entry of
   // its unit (kind and value) and its offset there: class_count for a big
   // block; not_a_block for anything else: nullptr (owns() is false for it,
@@ -353,12 +415,12 @@ class Heap {
 
   WASMHEAP_INLINE_FAST_PATH void free_block(void* p) noexcept {
     unsigned c = block_class(p);
-    if (c <= class_count) release(p, c);
+    if (is_block(c)) release(p, c);
   }
 
   // The block at p, of class c (from block_class), goes back.
   WASMHEAP_INLINE_FAST_PATH void release(void* p, unsigned c) noexcept {
-    if (c < class_count)
+    if (is_small(c))
       push_free_slot(p, c);
     else
       free_big(p);
@@ -366,7 +428,7 @@ class Heap {
 
   // Bytes of the block at p, of class c (from block_class): its slot or units.
   std::size_t block_size(const void* p, unsigned c) const noexcept {
-    return c < class_count ? Classes::slot_size(c) : std::size_t{map().value(units_.unit_of(p))} << unit_shift;
+    return is_small(c) ? Classes::slot_size(c) : std::size_t{map().value(units_.unit_of(p))} << unit_shift;
   }
 
   // A slab unit's place in its slab, from its map entry's value.
@@ -388,74 +450,7 @@ class Heap {
            at + Classes::slot_size(c) <= (std::uint32_t{slab_units_of(c)} << unit_shift);
   }
 
-  // Every slot of a class is live, on its free list or not yet bumped to. The
-  // free-list walk stops once it has seen more slots than the slabs hold, so a
-  // cycle is reported instead of looping forever.
-  const char* check_class(unsigned c, std::size_t capacity) const noexcept {
-    std::size_t size = Classes::slot_size(c), unbumped = 0;
-    if (bump_[c] != bump_end_[c]) {
-      if (bump_[c] > bump_end_[c] || block_class(bump_[c]) != c) return "bump range outside a slab of its class";
-      const std::byte* slab = units_.address_of(slab_head(units_.unit_of(bump_[c])));
-      if (bump_end_[c] != slab + slots_per_slab(c) * size) return "bump range does not end at its slab's last slot";
-      unbumped = static_cast<std::size_t>(bump_end_[c] - bump_[c]) / size;
-    }
-    if (slabs_[c] * slots_per_slab(c) != capacity) return "a class's slab count differs from the unit map";
-    std::size_t free_count = 0;
-    for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) {
-      if (++free_count + unbumped > capacity) return "more free slots than its class's slabs hold (cycle?)";
-      if (block_class(slot) != c) return "free slot not at a slot of a slab of its class";
-      auto* at = reinterpret_cast<const std::byte*>(slot);
-      if (at >= bump_[c] && at < bump_end_[c]) return "free slot inside the bump range";
-    }
-    return nullptr;
-  }
-
-  // Counts the slots and big blocks the unit map holds, and checks each class
-  // and the statistics against them.
-  const char* check_blocks() const noexcept {
-    std::size_t capacity[class_count] = {}, slab_units = 0, big_blocks = 0, big_bytes = 0;
-    for (std::uint32_t unit = 0; unit < units_.top(); ++unit) {
-      std::uint32_t value = map().value(unit);
-      switch (map().kind(unit)) {
-        case UnitKind::slab: {
-          unsigned c = value & slab_class_mask;
-          if (c >= class_count || value >> slab_count_shift != 0) return "slab of no class";
-          std::uint32_t index = slab_index(value), head = unit - index;
-          if (index >= slab_units_of(c) || !map().is(head, UnitKind::slab) || map().value(head) != c)
-            return "slab unit not in a slab of its class";
-          if (index == 0) capacity[c] += slots_per_slab(c);
-          ++slab_units;
-          break;
-        }
-        case UnitKind::big:
-          ++big_blocks;
-          big_bytes += std::size_t{value} << unit_shift;
-          break;
-        default: break;
-      }
-    }
-    if (slab_units != slab_units_) return "slab unit count differs from the unit map";
-    for (unsigned c = 0; c < class_count; ++c)
-      if (const char* problem = check_class(c, capacity[c])) return problem;
-    if (big_blocks_live_ != big_blocks) return "big_blocks_live differs from the unit map";
-    if (big_bytes_live_ != big_bytes) return "big block bytes differ from the unit map";
-    if (bytes_held_peak_ < bytes_held()) return "bytes_held_peak below bytes_held";
-    return nullptr;
-  }
-
-  void* alloc_small(unsigned c, std::size_t align) noexcept {
-    void* p = free_slots_[c];
-    if (p != nullptr) {
-      free_slots_[c] = free_slots_[c]->next;
-      if constexpr (checked_build) Checks::slot_taken(*this, p, c);
-    } else if (bump_[c] != bump_end_[c]) {
-      p = bump_[c];
-      bump_[c] += Classes::slot_size(c);
-    } else {
-      return alloc_from_elsewhere(c, align);
-    }
-    return p;
-  }
+  // ---- Slabs and sweeps ----
 
   // Class c has no free slot at hand. If a slab of c would hold several slots
   // and the next class has a free one aligned as asked, that slot serves the
@@ -465,9 +460,9 @@ class Heap {
   // stays in its own class: the unit map, not the request, tells its class
   // when it is freed. Otherwise c gets a new slab.
   [[gnu::noinline]] void* alloc_from_elsewhere(unsigned c, std::size_t align) noexcept {
-    unsigned next = c + 1;
-    FreeSlot* slot = next < class_count ? free_slots_[next] : nullptr;
-    if (slot != nullptr && slots_per_slab(c) > 1 && reinterpret_cast<std::uintptr_t>(slot) % align == 0) {
+    unsigned next = lender_of(c);
+    FreeSlot* slot = may_borrow(c) ? free_slots_[next] : nullptr;
+    if (slot != nullptr && reinterpret_cast<std::uintptr_t>(slot) % align == 0) {
       free_slots_[next] = slot->next;
       if constexpr (checked_build) Checks::slot_taken(*this, slot, next);
       return slot;
@@ -670,20 +665,7 @@ class Heap {
     sweep_steps_ += steps;
   }
 
-  // Freeing the slot at the head of its free list again, the commonest
-  // double free, would make it its own successor: every later request of the
-  // class would get that one slot. One comparison catches it. (A slot freed
-  // twice with other frees between is caught when a walk of the list meets
-  // the cycle, or at once by the checked build.)
-  void push_free_slot(void* p, unsigned c) noexcept {
-    auto* slot = static_cast<FreeSlot*>(p);
-    if (slot == free_slots_[c]) [[unlikely]]
-      stop("double free of", p);
-    slot->next = free_slots_[c];
-    free_slots_[c] = slot;
-    ++frees_since_sweep_;
-    if constexpr (checked_build) Checks::slot_freed(slot, c);
-  }
+  // ---- Big blocks ----
 
   // A big block takes the units it needs from the free run they fit best, or
   // from the top of memory. A new block takes the high end of a run in the
@@ -724,6 +706,63 @@ class Heap {
     big_bytes_live_ = big_bytes_live_ - (std::size_t{units} << unit_shift) + (std::size_t{new_units} << unit_shift);
     note_held();
     return true;
+  }
+
+  // ---- The invariant checker (check()) ----
+
+  // Every slot of a class is live, on its free list or not yet bumped to. The
+  // free-list walk stops once it has seen more slots than the slabs hold, so a
+  // cycle is reported instead of looping forever.
+  const char* check_class(unsigned c, std::size_t capacity) const noexcept {
+    std::size_t size = Classes::slot_size(c), unbumped = 0;
+    if (bump_[c] != bump_end_[c]) {
+      if (bump_[c] > bump_end_[c] || block_class(bump_[c]) != c) return "bump range outside a slab of its class";
+      const std::byte* slab = units_.address_of(slab_head(units_.unit_of(bump_[c])));
+      if (bump_end_[c] != slab + slots_per_slab(c) * size) return "bump range does not end at its slab's last slot";
+      unbumped = static_cast<std::size_t>(bump_end_[c] - bump_[c]) / size;
+    }
+    if (slabs_[c] * slots_per_slab(c) != capacity) return "a class's slab count differs from the unit map";
+    std::size_t free_count = 0;
+    for (const FreeSlot* slot = free_slots_[c]; slot != nullptr; slot = slot->next) {
+      if (++free_count + unbumped > capacity) return "more free slots than its class's slabs hold (cycle?)";
+      if (block_class(slot) != c) return "free slot not at a slot of a slab of its class";
+      auto* at = reinterpret_cast<const std::byte*>(slot);
+      if (at >= bump_[c] && at < bump_end_[c]) return "free slot inside the bump range";
+    }
+    return nullptr;
+  }
+
+  // Counts the slots and big blocks the unit map holds, and checks each class
+  // and the statistics against them.
+  const char* check_blocks() const noexcept {
+    std::size_t capacity[class_count] = {}, slab_units = 0, big_blocks = 0, big_bytes = 0;
+    for (std::uint32_t unit = 0; unit < units_.top(); ++unit) {
+      std::uint32_t value = map().value(unit);
+      switch (map().kind(unit)) {
+        case UnitKind::slab: {
+          unsigned c = value & slab_class_mask;
+          if (c >= class_count || value >> slab_count_shift != 0) return "slab of no class";
+          std::uint32_t index = slab_index(value), head = unit - index;
+          if (index >= slab_units_of(c) || !map().is(head, UnitKind::slab) || map().value(head) != c)
+            return "slab unit not in a slab of its class";
+          if (index == 0) capacity[c] += slots_per_slab(c);
+          ++slab_units;
+          break;
+        }
+        case UnitKind::big:
+          ++big_blocks;
+          big_bytes += std::size_t{value} << unit_shift;
+          break;
+        default: break;
+      }
+    }
+    if (slab_units != slab_units_) return "slab unit count differs from the unit map";
+    for (unsigned c = 0; c < class_count; ++c)
+      if (const char* problem = check_class(c, capacity[c])) return problem;
+    if (big_blocks_live_ != big_blocks) return "big_blocks_live differs from the unit map";
+    if (big_bytes_live_ != big_bytes) return "big block bytes differ from the unit map";
+    if (bytes_held_peak_ < bytes_held()) return "bytes_held_peak below bytes_held";
+    return nullptr;
   }
 
   // A slab unit's map entry holds its class id and its place in its slab; the

@@ -9,7 +9,7 @@
 //   - a request that fits under the cap succeeds, and a request with a bad
 //     alignment or an impossible size fails (and sets errno as C says);
 //   - every live block is aligned as asked, keeps its bytes (fill patterns),
-//     has exactly the usable size its class or page count gives, and
+//     has exactly the usable size its class or unit count gives, and
 //     overlaps no other;
 //   - calloc memory reads as zero;
 //   - heap.stats() equals the model's statistics, and heap.check() is nullptr.
@@ -441,12 +441,13 @@ class Model {
   }
 
   // The slot or units a new block takes: those of its request, or, for a
-  // small request, a slot of the next class (which a class out of free slots
-  // may borrow); verify_block then checks the heap agrees.
+  // small request, a slot of the class it may borrow from (Heap::may_borrow);
+  // verify_block then checks the heap agrees.
   void place(Block& b) const {
     unsigned c = Classes::class_of(b.len, b.align);
     b.slot_class = c;
-    if (c + 1 < Classes::count && heap_->usable_size(b.p) == Classes::slot_size(c + 1)) b.slot_class = c + 1;
+    if (TestHeap::may_borrow(c) && heap_->usable_size(b.p) == Classes::slot_size(TestHeap::lender_of(c)))
+      b.slot_class = TestHeap::lender_of(c);
     b.size = b.slot_class < Classes::count ? Classes::slot_size(b.slot_class) : footprint(b.len, b.align);
   }
 
