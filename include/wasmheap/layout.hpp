@@ -23,6 +23,12 @@
 //                unit layer (Heap::sweep_empty_slabs).
 //   backend      where pages come from (WasmMemory, SimulatedMemory; the
 //                MemoryBackend concept).
+//   check()      the invariant checker: walks the heap's structures and
+//                returns the first inconsistency (wasmheap_check()).
+//   checked build  WASMHEAP_CHECKED: every call verifies its arguments and
+//                stops a misusing program with a message (checked.hpp).
+//   WASMHEAP_ASSERT  a precondition, verified in builds without NDEBUG
+//                (stop.hpp).
 //   Zig's WasmAllocator   std.heap.WasmAllocator, the design wasmheap starts from.
 #pragma once
 

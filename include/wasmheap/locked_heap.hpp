@@ -16,14 +16,20 @@
 
 namespace wasmheap {
 
+// The names a heap that wraps another (LockedHeap, CachedHeap) shares with it.
 template <class InnerHeap, class Lock>
-class LockedHeap {
- public:
+struct WrappedHeapTypes {
   using heap_type = InnerHeap;
   using lock_type = Lock;
   using Stats = typename InnerHeap::Stats;
   using class_policy = typename InnerHeap::class_policy;
   static constexpr unsigned class_count = InnerHeap::class_count;
+};
+
+template <class InnerHeap, class Lock>
+class LockedHeap : public WrappedHeapTypes<InnerHeap, Lock> {
+ public:
+  using typename WrappedHeapTypes<InnerHeap, Lock>::Stats;
 
   // Whatever constructs the inner heap (its memory backend, or nothing), so a
   // LockedHeap over WasmMemory stays constant-initialisable like Heap itself.

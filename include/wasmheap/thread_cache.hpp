@@ -68,13 +68,11 @@ class SharedMemory : public Memory {
 // Tag: each CachedHeap type has one set of thread caches (a thread_local),
 // so two heaps alive at once need distinct tags.
 template <class InnerHeap, class Lock, class Tag = void>
-class CachedHeap {
+class CachedHeap : public WrappedHeapTypes<InnerHeap, Lock> {
  public:
-  using heap_type = InnerHeap;
-  using lock_type = Lock;
-  using Stats = typename InnerHeap::Stats;
-  using class_policy = typename InnerHeap::class_policy;
-  static constexpr unsigned class_count = InnerHeap::class_count;
+  using typename WrappedHeapTypes<InnerHeap, Lock>::Stats;
+  using typename WrappedHeapTypes<InnerHeap, Lock>::class_policy;
+  using WrappedHeapTypes<InnerHeap, Lock>::class_count;
   // Classes of slots up to a unit (1 KiB) are cached; larger slots and big
   // blocks are taken and freed under the lock. Few larger slots would fit in
   // a cache, and each free of one fills it and sends every class's older
