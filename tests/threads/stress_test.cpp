@@ -58,8 +58,11 @@ struct Block {
 template <class Classes>
 using LockedTestHeap = LockedHeap<Heap<SimulatedMemory, Classes>, FutexLock>;
 #if !defined(WASMHEAP_CHECKED)
+// A tag of its own: with none, the type would be the global heap's, whose
+// thread caches (one thread_local per type) it would then share.
+struct StressCaches;
 template <class Classes>
-using CachedTestHeap = CachedHeap<Heap<SharedMemory<SimulatedMemory>, Classes>, FutexLock>;
+using CachedTestHeap = CachedHeap<Heap<SharedMemory<SimulatedMemory>, Classes>, FutexLock, StressCaches>;
 #endif
 
 template <class TestHeap>
