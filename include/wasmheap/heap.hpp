@@ -489,8 +489,9 @@ class Heap {
   }
 
   // A slab of class c is the fewest units, at least one slot, whose slots
-  // leave little of it unused: at most 1/16 for slots up to 1 KiB (and at
-  // most a page), and 1/64 above, within 16 units, or else the fewest units
+  // leave little of it unused: at most 1/small_slab_waste for slots up to
+  // 1 KiB (within a page), and 1/medium_slab_waste above, within
+  // medium_slab_most_units units, or else the fewest units
   // that leave the least. Small slabs keep a class in light use small, and a
   // slab empties (and can go back) sooner, at the price of more frequent new
   // slabs on the slow path: one unit for most classes up to 1 KiB, a little
@@ -498,6 +499,7 @@ class Heap {
   // Above 1 KiB a slab holds few slots and what it leaves adds to each
   // slot's rounding, hence the finer share there. (The measurements that
   // chose these shares: docs/design-log.md.)
+  static constexpr std::size_t small_slab_waste = 16, medium_slab_waste = 64, medium_slab_most_units = 16;
   static constexpr auto slab_unit_counts = [] {
     struct Table {
       std::uint8_t units[class_count];
@@ -505,7 +507,7 @@ class Heap {
     } table{};
     for (unsigned c = 0; c < class_count; ++c) {
       std::size_t size = Classes::slot_size(c), medium = size > unit_size;
-      std::size_t share = medium ? 64 : 16, most = medium ? 16 : units_per_page;
+      std::size_t share = medium ? medium_slab_waste : small_slab_waste, most = medium ? medium_slab_most_units : units_per_page;
       std::size_t units = units_for(size), best = units, best_left = size;  // left over, per slab byte
       for (std::size_t u = units; u <= std::max(units, most); ++u) {
         std::size_t bytes = u << unit_shift, left = bytes % size;
@@ -546,7 +548,8 @@ class Heap {
   // again, over and over (docs/design-log.md). `end` says which end of a free run the units come from (see alloc_big).
   std::byte* take_units(std::size_t n, std::size_t align, RunEnd end) noexcept {
     std::size_t grown = (slab_units_ - slab_units_after_sweep_) << unit_shift;
-    bool pressed = grown >= std::max(page_size, (slab_units_ << unit_shift) / 8) || frees_since_sweep_ >= slab_slots_ / 2;
+    bool pressed = grown >= std::max(page_size, (slab_units_ << unit_shift) / sweep_after_slab_growth) ||
+                   frees_since_sweep_ >= slab_slots_ / sweep_after_freed;
     if (pressed && sweep_affordable()) sweep_empty_slabs();
     if (std::byte* p = units_.take(n, align, end, Growth::forbidden)) return p;
     // Thread caches give their free slots back first (CachedHeap).
@@ -572,7 +575,7 @@ class Heap {
   // (Sweeping whenever memory was about to grow let a program make every
   // growth cost as much as the free lists are long.)
   bool sweep_affordable() const noexcept {
-    return frees_since_sweep_ >= std::max(min_frees_per_sweep, std::min(free_slots_after_sweep_ / 2, total_slabs_ / 8));
+    return frees_since_sweep_ >= std::max(min_frees_per_sweep, std::min(free_slots_after_sweep_ / 2, total_slabs_ / 8));  // S / 2, slabs / 8 as above
   }
 
   // Bytes of class c's free and unbumped slots (for stats()). Walks the free
@@ -785,6 +788,13 @@ class Heap {
   std::byte* bump_end_[class_count] = {};
   std::size_t slab_units_ = 0;
   std::size_t big_bytes_live_ = 0;
+  // Sweeps: asked for when slab memory grew by 1/sweep_after_slab_growth, or
+  // 1/sweep_after_freed of the slabs' slots were freed (eager enough to reuse
+  // a cleared container's slabs, lazy enough not to give back slabs their
+  // class takes again); paid for by at least min_frees_per_sweep frees (a
+  // sweep's fixed cost is a look at every class).
+  static constexpr std::size_t sweep_after_slab_growth = 8;
+  static constexpr std::size_t sweep_after_freed = 2;
   static constexpr std::size_t min_frees_per_sweep = 32;
   std::size_t frees_since_sweep_ = 0;       // slots freed since the last sweep (R in sweep_affordable)
   std::size_t free_slots_after_sweep_ = 0;  // free slots the last sweep left (S in sweep_affordable)
