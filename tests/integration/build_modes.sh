@@ -75,6 +75,9 @@ case "$mode" in
     # Emscripten's usual output, a module with its JS glue (no
     # -sSTANDALONE_WASM): after wasmheap grows memory, the glue's views of it
     # must follow, or its big copies (emscripten_memcpy_big) and prints fail.
+    # Debian's emcc minifies the glue with Node modules (acorn) it installs
+    # under /usr/share/nodejs.
+    export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
     (cd "$src" && cmake --preset emscripten > /dev/null && cmake --build --preset emscripten -j 2 > /dev/null)
     cat > grow.c <<'C'
 #include <stdio.h>
