@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Browser } from './cdp.mjs';
+import { Browser } from '../node/cdp.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pageFile = path.resolve(here, '../../tools/inspector/index.html');

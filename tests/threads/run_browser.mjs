@@ -2,28 +2,19 @@
 // browser's main thread, where memory.atomic.wait32 traps: the heap's lock
 // must busy-wait there. Serves the program's directory with the headers that
 // give a page SharedArrayBuffer (cross-origin isolation), drives Debian's
-// Chromium with playwright-core (from bench/node_modules), and passes when the
-// page's console says "threads_malloc: PASS".
+// Chromium through the DevTools protocol (tests/node/cdp.mjs, Node's built-in
+// modules only), and passes when the page's console says "threads_malloc: PASS".
 //   node run_browser.mjs DIR PROGRAM.js
-// Exits 77 when playwright-core or Chromium is missing.
+// Exits 77 when Chromium is missing.
 import { createServer } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
+
+import { Browser, findChromium } from '../node/cdp.mjs';
 
 const [dir, program] = process.argv.slice(2);
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const benchModules = join(fileURLToPath(new URL('../../bench/', import.meta.url)), 'package.json');
-let chromium;
-try {
-  ({ chromium } = createRequire(benchModules)('playwright-core'));
-} catch {
-  console.log('SKIP: playwright-core not installed (npm ci in bench/)');
-  process.exit(77);
-}
-if (!existsSync(CHROMIUM)) {
-  console.log(`SKIP: no Chromium at ${CHROMIUM}`);
+if (!findChromium()) {
+  console.log('SKIP: no Chromium (set CHROMIUM)');
   process.exit(77);
 }
 
@@ -42,28 +33,29 @@ const server = createServer((req, res) => {
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-});
+const browser = await Browser.launch();
 let passed = false;
 try {
   const tab = await browser.newPage();
-  const done = new Promise((resolve) => {
-    tab.on('console', (m) => {
-      console.log(m.text());
-      if (m.text().startsWith('threads_malloc: PASS')) resolve((passed = true));
-      if (m.text().startsWith('threads_malloc: FAIL')) resolve(false);
-    });
-    tab.on('pageerror', (e) => {
-      console.log(`page error: ${e.message}`);
-      resolve(false);
-    });
-  });
   await tab.goto(`http://127.0.0.1:${server.address().port}/`);
-  if (!(await tab.evaluate(() => self.crossOriginIsolated))) console.log('the page is not cross-origin isolated');
-  const timeout = new Promise((resolve) => setTimeout(() => resolve(console.log('timed out')), 240000));
-  await Promise.race([done, timeout]);
+  if (!(await tab.evaluate('self.crossOriginIsolated'))) console.log('the page is not cross-origin isolated');
+  const until = Date.now() + 240000;
+  let shown = 0;
+  for (;;) {
+    for (; shown < tab.console.length; ++shown) console.log(tab.console[shown]);
+    for (const e of tab.errors) console.log(`page error: ${e}`);
+    if (tab.errors.length) break;
+    if (tab.console.some((m) => m.includes('threads_malloc: PASS'))) {
+      passed = true;
+      break;
+    }
+    if (tab.console.some((m) => m.includes('threads_malloc: FAIL'))) break;
+    if (Date.now() > until) {
+      console.log('timed out');
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 } finally {
   await browser.close();
   server.close();

@@ -8,7 +8,7 @@
 #   browser  in headless Chromium with main() on the browser's main thread,
 #            which may not block: the lock must busy-wait there
 # Exits 77 (which CTest reports as skipped) when emcc (or, for browser,
-# Chromium or playwright-core) is not installed.
+# Chromium) is not installed.
 set -euo pipefail
 
 work=$1
