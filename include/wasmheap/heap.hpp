@@ -461,8 +461,9 @@ class Heap {
   // when it is freed. Otherwise c gets a new slab.
   [[gnu::noinline]] void* alloc_from_elsewhere(unsigned c, std::size_t align) noexcept {
     unsigned next = lender_of(c);
-    FreeSlot* slot = may_borrow(c) ? free_slots_[next] : nullptr;
-    if (slot != nullptr && reinterpret_cast<std::uintptr_t>(slot) % align == 0) {
+    // may_borrow(c), its halves tested around the load: the smallest code.
+    FreeSlot* slot = next < class_count ? free_slots_[next] : nullptr;
+    if (slot != nullptr && slots_per_slab(c) > 1 && reinterpret_cast<std::uintptr_t>(slot) % align == 0) {
       free_slots_[next] = slot->next;
       if constexpr (checked_build) Checks::slot_taken(*this, slot, next);
       return slot;

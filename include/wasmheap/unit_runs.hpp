@@ -42,10 +42,11 @@ namespace wasmheap {
 // Which end of a free run a request takes (UnitRuns::take).
 enum class RunEnd { low, high };
 // Whether a request may grow memory when no free run fits (UnitRuns::take).
-enum class Growth { allowed, forbidden };
-// Where new pages may lie (UnitRuns::grow_top_run): right after the heap's
-// top only (to extend a run that ends there), or anywhere above it.
-enum class Placement { contiguous, anywhere };
+// (Over bool, so that testing one costs what testing a flag would.)
+enum class Growth : bool { forbidden, allowed };
+// Where new pages may lie (UnitRuns::grow_top_run): anywhere above the heap's
+// top, or right after it only (to extend a run that ends there).
+enum class Placement : bool { anywhere, contiguous };
 
 // A memory backend under a heap that threads call at once, some calls
 // without the heap's lock (SharedMemory, thread_cache.hpp): the unit layer
