@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <string>
@@ -237,6 +238,26 @@ TEST(Introspection, LeakReportListsLiveBlocksBySize) {
       << out;
   for (void* p : leaks) wasmheap_free_unsized(p);
   wasmheap_free_unsized(big);
+}
+
+TEST(Introspection, LeakReportMergesBigBlocksOfOneSizeInAddressOrder) {
+  // Interleaved sizes: the report's big-block entries must be merged by size.
+  void* blocks[6];
+  for (int i = 0; i < 6; ++i) blocks[i] = wasmheap_malloc(i % 2 == 0 ? 200000 : 300000);
+  testing::internal::CaptureStderr();
+  wasmheap_report_leaks();
+  std::string out = testing::internal::GetCapturedStderr();
+  EXPECT_NE(out.find("602112 byte(s) in 3 block(s) of 200704 B (big block) at"), std::string::npos) << out;
+  EXPECT_NE(out.find("in 3 block(s) of 300032 B (big block) at"), std::string::npos) << out;
+  void* evens[3] = {blocks[0], blocks[2], blocks[4]};
+  std::sort(evens, evens + 3);
+  char line[160];
+  std::snprintf(line, sizeof line, "of 200704 B (big block) at %#lx %#lx %#lx\n",
+                static_cast<unsigned long>(reinterpret_cast<std::uintptr_t>(evens[0])),
+                static_cast<unsigned long>(reinterpret_cast<std::uintptr_t>(evens[1])),
+                static_cast<unsigned long>(reinterpret_cast<std::uintptr_t>(evens[2])));
+  EXPECT_NE(out.find(line), std::string::npos) << out;
+  for (void* p : blocks) wasmheap_free_unsized(p);
 }
 #endif
 

@@ -90,11 +90,13 @@ wasmheap_mallinfo mallinfo(const H& heap) noexcept {
   wasmheap_mallinfo m{};
   m.arena = m.usmblks = f.heap_bytes - f.foreign_bytes;
   m.ordblks = f.free_runs;
+  std::size_t live = f.big_bytes;  // the summary's own count: no second walk of the free lists
   for (unsigned c = 0; c < f.class_count; ++c) {
     m.smblks += f.classes[c].slots_free;
     m.fsmblks += f.classes[c].slots_free * f.classes[c].slot_size;
+    live += f.classes[c].slots_live * f.classes[c].slot_size;
   }
-  m.uordblks = heap.stats().bytes_live + f.map_bytes;
+  m.uordblks = live + f.map_bytes;
   m.fordblks = m.arena - m.uordblks;
   m.keepcost = f.top_free_bytes;
   return m;
